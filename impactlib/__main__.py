@@ -1,0 +1,5 @@
+import sys
+
+from impactlib.cli import main
+
+sys.exit(main())
