@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from pathlib import Path
@@ -69,9 +70,12 @@ def test_third_party_imports_are_declared():
     }
     declared = {_name(r) for r in _pyproject()["project"]["dependencies"]}
     stdlib = set(__import__("sys").stdlib_module_names)
-    pattern = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_][\w]*)", re.M)
     for path in (ROOT / "impactlib").rglob("*.py"):
-        for top in pattern.findall(path.read_text(encoding="utf-8")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tops = [a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        tops += [n.module.split(".")[0] for n in ast.walk(tree)
+                 if isinstance(n, ast.ImportFrom) and n.module and n.level == 0]
+        for top in tops:
             if top in stdlib or top in {"impactlib", "__future__"}:
                 continue
             assert top in import_to_dist, f"{path.relative_to(ROOT)} imports unknown package {top!r}"
