@@ -1,0 +1,191 @@
+"""Glue the notebooks use: open a project, code it with the tagger, pick the codes to analyse.
+
+Every step a notebook takes goes through a function here or in
+:mod:`impactlib.analysis`, so that tests reach it.
+
+Which codes are analysed
+    Human codes win.  For each story the codes of one *primary* human coder are
+    used (the coder who coded most stories; ties broken alphabetically), so that
+    a double-coded story is not counted twice.  Stories without human codes get
+    the tagger's suggestions, marked ``origin = "machine"``, so every table can
+    say how much of it rests on unreviewed machine codes.
+
+Examples
+--------
+>>> import pandas as pd
+>>> codes = pd.DataFrame({"story_id": ["S1", "S1", "S2"], "start": [None] * 3, "end": [None] * 3,
+...     "dimension": ["valence"] * 3, "value": ["positive", "negative", "positive"],
+...     "coder": ["a", "b", "a"], "source": ["human"] * 3, "status": ["accepted"] * 3})
+>>> primary_coder(codes)
+'a'
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Optional
+
+import pandas as pd
+
+DIMENSIONS = ("valence", "intentionality", "directness")
+CODE_COLUMNS = [
+    "story_id", "start", "end", "dimension", "value", "coder", "source", "status",
+    "confidence", "codebook_version", "created_at", "memo",
+]
+MACHINE_CODER = "impactlib-tagger"
+_DECIDED = {"accepted", "edited"}
+
+
+def open_project(project_dir: str | Path):
+    """Load and validate a project (folder or ``project.toml``); see :func:`impactlib.io.load_project`."""
+    from impactlib.io import load_project
+
+    return load_project(project_dir)
+
+
+def suggestions_to_codes(
+    story_rows: Iterable[dict],
+    segment_rows: Iterable[dict] = (),
+    *,
+    codebook_version: str = "",
+    coder: str = MACHINE_CODER,
+    source: str = "rules",
+    created_at: Optional[str] = None,
+) -> pd.DataFrame:
+    """Turn tagger rows (wide: one column per dimension) into the long canonical codes table.
+
+    Story rows give whole-story codes (``start``/``end`` empty); segment rows give
+    span codes.  Empty values (no effect found) produce no code.  The evidence
+    goes into ``memo``; status is ``suggested``.
+    """
+    when = created_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    rows = []
+    for level, source_rows in (("story", story_rows), ("segment", segment_rows)):
+        for r in source_rows:
+            for dim in DIMENSIONS:
+                value = r.get(dim)
+                if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+                    continue
+                conf = r.get(f"{dim}_confidence")
+                rows.append({
+                    "story_id": str(r["story_id"]),
+                    "start": None if level == "story" else int(r["start"]),
+                    "end": None if level == "story" else int(r["end"]),
+                    "dimension": dim, "value": value, "coder": coder, "source": source,
+                    "status": "suggested",
+                    "confidence": None if conf in (None, "") else float(conf),
+                    "codebook_version": codebook_version, "created_at": when,
+                    "memo": r.get("evidence") or None,
+                })
+    df = pd.DataFrame(rows, columns=CODE_COLUMNS)
+    df["start"] = pd.array(df["start"], dtype="Int64")
+    df["end"] = pd.array(df["end"], dtype="Int64")
+    return df
+
+
+def tag_stories(stories: pd.DataFrame, *, codebook=None, model=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tag a stories table; return ``(story_rows, segment_rows)`` as DataFrames.
+
+    Stories with empty text are kept with empty values (the evidence says why).
+    """
+    from impactlib.nlp import ImpactEngine
+
+    engine = ImpactEngine(codebook, model=model)
+    cols = [c for c in ("story_id", "text", "activity", "activity_goal", "why_significant") if c in stories.columns]
+    records = stories[cols].astype(object).where(stories[cols].notna(), None).to_dict("records")
+    for rec in records:
+        rec["story_id"] = str(rec["story_id"])
+        rec["text"] = rec.get("text") or ""
+    story_rows, segment_rows = engine.tag(records)
+    return pd.DataFrame(story_rows), pd.DataFrame(segment_rows)
+
+
+def tag_project(project, *, model=None) -> pd.DataFrame:
+    """Code a project's stories with the default tagger; return machine codes (canonical table)."""
+    from impactlib.codebook import load_codebook
+
+    codebook = load_codebook(getattr(project, "codebook_path", None))
+    story_rows, segment_rows = tag_stories(project.stories, codebook=codebook, model=model)
+    source = "model" if model else "rules"
+    return suggestions_to_codes(
+        story_rows.to_dict("records"), segment_rows.to_dict("records"),
+        codebook_version=codebook.version, source=source,
+    )
+
+
+def machine_codes(project, machine_codes_path: Optional[str | Path] = None) -> pd.DataFrame:
+    """Machine codes of a project: read from ``machine_codes_path`` when given, else tag now."""
+    if machine_codes_path:
+        df = pd.read_csv(machine_codes_path, dtype={"story_id": str})
+        df["start"] = pd.array(df["start"], dtype="Int64")
+        df["end"] = pd.array(df["end"], dtype="Int64")
+        return df
+    if project.stories is None or len(project.stories) == 0:
+        return pd.DataFrame(columns=CODE_COLUMNS)
+    return tag_project(project)
+
+
+def human_codes(codes: Optional[pd.DataFrame]) -> pd.DataFrame:
+    """Only human decisions (accepted or edited codes of human coders)."""
+    if codes is None or len(codes) == 0:
+        return pd.DataFrame(columns=CODE_COLUMNS)
+    out = codes
+    if "source" in out.columns:
+        out = out[out["source"].fillna("human") == "human"]
+    if "status" in out.columns:
+        out = out[out["status"].fillna("accepted").isin(_DECIDED)]
+    return out.copy()
+
+
+def primary_coder(codes: pd.DataFrame) -> Optional[str]:
+    """The human coder who coded most stories (ties: alphabetically first)."""
+    human = human_codes(codes)
+    if len(human) == 0:
+        return None
+    counts = human.groupby("coder")["story_id"].nunique()
+    return sorted(counts.index, key=lambda c: (-counts[c], str(c)))[0]
+
+
+def analysis_codes(project, machine: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """The codes to analyse: the primary human coder's, completed by machine codes.
+
+    Adds a column ``origin`` (``human`` or ``machine``).  Story-level and segment
+    rows are both returned; use ``start.isna()`` for the story level.
+    """
+    human = human_codes(getattr(project, "codes", None))
+    coder = primary_coder(human)
+    parts = []
+    if coder is not None:
+        h = human[human["coder"] == coder].copy()
+        h["origin"] = "human"
+        parts.append(h)
+    covered = set(parts[0]["story_id"].astype(str)) if parts else set()
+    if machine is not None and len(machine):
+        m = machine[~machine["story_id"].astype(str).isin(covered)].copy()
+        m["origin"] = "machine"
+        parts.append(m)
+    if not parts:
+        return pd.DataFrame(columns=CODE_COLUMNS + ["origin"])
+    out = pd.concat(parts, ignore_index=True)
+    out["story_id"] = out["story_id"].astype(str)
+    return out
+
+
+def story_level(codes: pd.DataFrame) -> pd.DataFrame:
+    """Story-level codes pivoted wide: one row per story, a column per dimension (+ ``origin``)."""
+    if codes is None or len(codes) == 0:
+        return pd.DataFrame(columns=["story_id", *DIMENSIONS, "origin"])
+    s = codes[codes["start"].isna() & codes["dimension"].isin(DIMENSIONS)]
+    wide = s.pivot_table(index="story_id", columns="dimension", values="value", aggfunc="first")
+    wide = wide.reindex(columns=list(DIMENSIONS)).reset_index()
+    if "origin" in s.columns:
+        wide = wide.merge(s.groupby("story_id")["origin"].first().reset_index(), on="story_id", how="left")
+    wide.columns.name = None
+    return wide
+
+
+__all__ = [
+    "DIMENSIONS", "CODE_COLUMNS", "MACHINE_CODER", "open_project", "suggestions_to_codes", "tag_stories",
+    "tag_project", "machine_codes", "human_codes", "primary_coder", "analysis_codes", "story_level",
+]
