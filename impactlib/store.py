@@ -122,13 +122,14 @@ _CODING_COLS = (
     "codebook_version, created_at, memo, supersedes, evidence"
 )
 
+#: A coding is current when no later event (by created_at, then id) exists for its key.
+_IS_CURRENT = """NOT EXISTS (SELECT 1 FROM codings d
+        WHERE d.story_id = c.story_id AND d.dimension = c.dimension AND d.coder = c.coder
+          AND d.start IS c.start AND d."end" IS c."end"
+          AND (d.created_at > c.created_at OR (d.created_at = c.created_at AND d.id > c.id)))"""
+
 _VIEW = f"""CREATE VIEW current_codings AS
-    SELECT {_CODING_COLS} FROM (
-        SELECT c.*, LEAD(id) OVER (
-            PARTITION BY story_id, dimension, coder, start, "end"
-            ORDER BY created_at, id) AS _next
-        FROM codings c)
-    WHERE _next IS NULL"""
+    SELECT {_CODING_COLS} FROM codings c WHERE {_IS_CURRENT}"""
 
 _MIGRATIONS: dict[int, list[str]] = {
     # 1 -> 2
@@ -502,7 +503,7 @@ class CodingStore:
             use = " or ".join(keys) if len(keys) <= 2 else "one of " + ", ".join(keys)
             labels = ", ".join(c.label for c in values.values() if c.label not in keys)
             if labels:
-                use += f" (or the Dutch label: {labels})"
+                use += f" (Dutch labels {labels} are accepted too)"
             return ("value", f"{value!r} is not a value of {dimension}; use {use}", None)
 
     # ------------------------------------------------------------------ stories, coders
@@ -620,11 +621,11 @@ class CodingStore:
     @staticmethod
     def _frame(cur: sqlite3.Cursor, extra: bool) -> pd.DataFrame:
         cols = [d[0] for d in cur.description]
-        df = pd.DataFrame(cur.fetchall(), columns=cols)
+        df = pd.DataFrame.from_records(cur.fetchall(), columns=cols, coerce_float=False)
         df = df.rename(columns={"id": "coding_id"}).set_index("coding_id")
         for c in ("start", "end", "supersedes"):
             if c in df:
-                df[c] = pd.array(df[c].tolist(), dtype="Int64")
+                df[c] = pd.to_numeric(df[c]).astype("Int64")
         df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").astype("float64")
         keep = list(CODE_COLUMNS) + (["supersedes", "evidence"] if extra else [])
         return df[keep]
@@ -655,11 +656,11 @@ class CodingStore:
         DataFrame
             The canonical codes table (index ``coding_id``).
         """
-        inner, outer, params, oparams = [], [], [], []
+        where, params = [_IS_CURRENT], []
         if level == "story":
-            inner.append("start IS NULL")
+            where.append("c.start IS NULL")
         elif level == "segment":
-            inner.append("start IS NOT NULL")
+            where.append("c.start IS NOT NULL")
         elif level is not None:
             raise StoreError(f"level {level!r} is not allowed; use 'story', 'segment' or None")
         for col, val in (("status", status), ("coder", coder), ("dimension", dimension), ("story_id", story_id)):
@@ -670,20 +671,9 @@ class CodingStore:
                 bad = [v for v in vals if v not in STATUSES]
                 if bad:
                     raise StoreError(f"status {bad[0]!r} is not allowed; use one of {', '.join(STATUSES)}")
-                outer.append(f"status IN ({','.join('?' * len(vals))})")
-                oparams += vals
-            else:  # partition columns: filter before the window (fast, same result)
-                inner.append(f"{col} IN ({','.join('?' * len(vals))})")
-                params += vals
-        sql = (
-            f"SELECT {_CODING_COLS} FROM (SELECT c.*, LEAD(id) OVER (PARTITION BY story_id, dimension, "
-            "coder, start, \"end\" ORDER BY created_at, id) AS _next FROM codings c"
-            + (" WHERE " + " AND ".join(inner) if inner else "")
-            + ") WHERE _next IS NULL"
-            + ("".join(" AND " + o for o in outer))
-            + " ORDER BY id"
-        )
-        params += oparams
+            where.append(f"c.{col} IN ({','.join('?' * len(vals))})")
+            params += vals
+        sql = f"SELECT {_CODING_COLS} FROM codings c WHERE " + " AND ".join(where) + " ORDER BY c.id"
         return self._frame(self._con.execute(sql, params), extra)
 
     def history(self, story_id: str | None = None, *, coder: str | None = None) -> pd.DataFrame:
@@ -946,7 +936,7 @@ class CodingStore:
             elif version in versions:
                 col, msg, key = self._value_problem(version, dim, value)  # Dutch labels -> keys
                 if msg:
-                    problem(col, dim if col == "dimension" else value, msg)
+                    problem(col, dim if col == "dimension" else value, f"column {col!r}: {msg}")
                 else:
                     value = key
             ev["dimension"], ev["value"] = dim, value
