@@ -302,15 +302,15 @@ class StoryGenerator:
         return word[:i] + word[i] + word[i:]
 
     def story(self) -> str:
-        """Return one story: 1–9 sentences, sometimes informal, with typos.
+        """Return one story: 1–8 sentences, sometimes informal, with typos.
 
         Returns
         -------
         str
         """
         r = self.rng
-        n = r.choice((1, 2, 2, 3, 3, 4, 4, 5, 6, 8))
-        sentences = [self._intro()] if r.random() < 0.5 else []
+        n = r.choice((1, 1, 1, 2, 2, 2, 3, 3, 4, 6))
+        sentences = [self._intro()] if r.random() < 0.3 else []
         sentences += [self._c(self._frames)() for _ in range(n)]
         text = " ".join(sentences)
         if self.typo_rate:
