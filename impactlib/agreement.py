@@ -168,14 +168,26 @@ def _positions(df: pd.DataFrame, column: str) -> pd.Series:
         return raw.astype("Int64")
     text = _labels(raw)
     num = pd.to_numeric(text, errors="coerce")
-    bad = text.notna() & (num.isna() | (num.notna() & (num != np.floor(num.fillna(0)))))
+    bad = (text.notna() & (num.isna() | (num.notna() & ((num != np.floor(num.fillna(0))) | (num < 0))))).to_numpy(dtype=bool)
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+        rows = np.flatnonzero(bad)
+        more = f" (and {len(rows) - 1} more row(s))" if len(rows) > 1 else ""
         raise ImpactError(
-            f"{_source_name(df)}: row {i + 1}: column {column!r}: {text.iloc[i]!r} is not a position; "
-            f"use a whole number of code points or leave it empty for a whole-story code"
+            f"{_where(df, int(rows[0]))}: column {column!r}: {text.iloc[rows[0]]!r} is not a position{more}; "
+            f"use a whole number of code points (0 or more) or leave it empty for a whole-story code"
         )
     return num.astype("Int64")
+
+
+def _where(df: pd.DataFrame, i: int) -> str:
+    """``file:line`` of row ``i`` when the reader recorded source lines, else ``file: row n``."""
+    lines = df.attrs.get("lines") if hasattr(df, "attrs") else None
+    try:
+        if lines is not None and len(lines) == len(df):
+            return f"{_source_name(df)}:{int(lines[i])}"
+    except (TypeError, IndexError, ValueError):
+        pass
+    return f"{_source_name(df)}: row {i + 1}"
 
 
 def current_codes(codes: pd.DataFrame, *, statuses: Sequence[str] | None = CURRENT_STATUSES,
@@ -273,6 +285,10 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
         raise ImpactError(f"match {match!r} is not known; use 'exact' or 'overlap'")
     codes_table = _is_codes_table(df)
     _require_columns(df, [unit, coder], {unit: "unit", coder: "coder"})
+    if "start" in df.columns and "end" in df.columns:
+        attrs = dict(df.attrs)
+        df = df.assign(start=_positions(df, "start"), end=_positions(df, "end"))
+        df.attrs.update(attrs)
     if codes_table:
         df = current_codes(df, statuses=statuses, coder=coder, unit=unit)
         found_dims = list(pd.unique(_labels(df["dimension"]).dropna()))
@@ -303,7 +319,7 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
 
     has_span = "start" in df.columns and "end" in df.columns
     if has_span:
-        start, end = _positions(df, "start"), _positions(df, "end")
+        start, end = df["start"], df["end"]
         whole = start.isna() & end.isna()
     else:
         start = end = None
