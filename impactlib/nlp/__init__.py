@@ -1,0 +1,38 @@
+"""spaCy-assisted impact coding (the only part of impactlib that imports spaCy).
+
+Public API
+----------
+build_pipeline(codebook=None, *, model=None)
+    The Dutch pipeline: sentencizer, cached simplemma lemmatizer, ``impact_suggester``.
+ImpactEngine(codebook=None, *, model=None)
+    ``.tag(records) -> (story_rows, segment_rows)``: plain rows with the tagger columns.
+ImpactSuggester, SimplemmaLemmatizer
+    The components (factories ``impact_suggester`` and ``impact_lemmatizer``).
+
+Examples
+--------
+>>> from impactlib.nlp import ImpactEngine
+>>> rows, segs = ImpactEngine().tag([{"story_id": "S1", "text": "Er is geen enkele verbetering.",
+...                                   "activity_goal": "Schoolprestaties verbeteren."}])
+>>> rows[0]["valence"]
+'negative'
+"""
+
+from impactlib.nlp.components import SPAN_KEY, ImpactSuggester, clean_text
+from impactlib.nlp.engine import SEGMENT_COLUMNS, STORY_COLUMNS, ImpactEngine, format_evidence
+from impactlib.nlp.lemmatizer import SimplemmaLemmatizer, lemmatize_word
+from impactlib.nlp.pipeline import build_pipeline, installed_dutch_model
+
+__all__ = [
+    "ImpactEngine",
+    "ImpactSuggester",
+    "SEGMENT_COLUMNS",
+    "SPAN_KEY",
+    "STORY_COLUMNS",
+    "SimplemmaLemmatizer",
+    "build_pipeline",
+    "clean_text",
+    "format_evidence",
+    "installed_dutch_model",
+    "lemmatize_word",
+]

