@@ -93,18 +93,26 @@ def main(argv: list[str] | None = None) -> int:
         sugg_ids = [r[0] for r in store._con.execute(
             "SELECT id FROM codings WHERE status = 'suggested' AND coder = 'impactlib'")]
         random.seed(7)
-        picks = random.sample(sugg_ids, min(args.accepts, len(sugg_ids)))
-        times = []
-        for k, cid in enumerate(picks):
+        random.shuffle(sugg_ids)
+        times, noops = [], 0
+        for k, cid in enumerate(sugg_ids):
+            if len(times) >= args.accepts:
+                break
             coder = "coder_a" if k % 2 == 0 else "coder_b"
+            last = store._con.execute("SELECT MAX(id) FROM codings").fetchone()[0]
             t = time.perf_counter()
-            store.accept(cid, coder)
-            times.append((time.perf_counter() - t) * 1000)
+            new_id = store.accept(cid, coder)
+            dt = (time.perf_counter() - t) * 1000
+            if new_id > last:
+                times.append(dt)
+            else:  # the coder's current code already had this value: nothing appended
+                noops += 1
         times.sort()
         med = statistics.median(times)
         p95 = times[int(0.95 * (len(times) - 1))]
-        print(f"accept one suggestion: median {med:.2f} ms, p95 {p95:.2f} ms over {len(times)} accepts "
-              f"(target <= 20 ms; ratio median/target {med / 20:.2f})")
+        print(f"accept one suggestion (appends one durable event): median {med:.2f} ms, p95 {p95:.2f} ms, "
+              f"max {times[-1]:.2f} ms over {len(times)} accepts (+{noops} no-op accepts not counted); "
+              f"target <= 20 ms; p95/target = {p95 / 20:.3f}")
 
         t_cur = timed(lambda: store.current(), 1)
         t_acc = timed(lambda: store.current(status="accepted", level="story"), 1)
