@@ -276,7 +276,7 @@ def _overlap_units(story: pd.Series, start: pd.Series, end: pd.Series) -> pd.Ser
 
 
 def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[str] | None,
-               level: str, match: str, statuses: Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
+               level: str, match: str, statuses: Sequence[str] | None) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Normalise either input shape into long rows ``unit_key, coder, dimension, value, span_len, order``."""
     if level not in _LEVELS:
         raise ImpactError(f"level {level!r} is not known; use 'story' or 'segment'")
@@ -382,7 +382,8 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
             part = part.assign(unit_key=_overlap_units(part["story"], part["a"], part["b"]).to_numpy())
         frames.append(part)
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return rows, dims
+    coder_names = sorted(str(c) for c in pd.unique(coder_lab.dropna()))
+    return rows, dims, coder_names
 
 
 def _resolve_duplicates(rows: pd.DataFrame, source: str, overlap: bool) -> pd.DataFrame:
@@ -420,10 +421,9 @@ def _prepare(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[st
              match: str, coders: Sequence[str] | None, statuses: Sequence[str] | None) -> tuple[list[_Dimension], list[str]]:
     if not isinstance(df, pd.DataFrame):
         raise ImpactError(f"expected a pandas DataFrame of codes, got {type(df).__name__}")
-    rows, dims = _long_rows(df, unit=unit, coder=coder, dimensions=dimensions, level=level, match=match,
-                            statuses=statuses)
+    rows, dims, all_coders = _long_rows(df, unit=unit, coder=coder, dimensions=dimensions, level=level,
+                                        match=match, statuses=statuses)
     source = _source_name(df)
-    all_coders = sorted(pd.unique(rows["coder"]).tolist()) if len(rows) else []
     if coders is not None:
         wanted = [str(c) for c in coders]
         missing = [c for c in wanted if c not in all_coders]
@@ -723,10 +723,15 @@ def reliability(df: pd.DataFrame, *, unit: str = "story_id", coder: str = "coder
     dims, all_coders = _prepare(df, unit=unit, coder=coder, dimensions=dimensions, level=level, match=match,
                                 coders=coders, statuses=statuses)
     records = []
+    dimension_coders: dict[str, list[str]] = {}
     for dim in dims:
         valid = dim.matrix >= 0
         coded_units = valid.any(axis=1)
-        coders_used = int(valid.any(axis=0).sum())
+        used = valid.any(axis=0)
+        coders_used = int(used.sum())
+        # coders without any code for this dimension take no part (Cohen's κ needs exactly two coders)
+        dim = _Dimension(dim.name, dim.matrix[:, used], dim.labels, dim.units, [c for c, u in zip(dim.coders, used) if u])
+        dimension_coders[dim.name] = list(dim.coders)
         p = _patterns(dim.matrix, max(1, len(dim.labels)))
         pairable = int(p.freq.sum())
         if pairable == 0:
@@ -757,6 +762,7 @@ def reliability(df: pd.DataFrame, *, unit: str = "story_id", coder: str = "coder
         records.append(rec)
     out = pd.DataFrame.from_records(records)
     out.attrs["coders"] = all_coders
+    out.attrs["dimension_coders"] = dimension_coders
     out.attrs["level"] = _LEVELS[level]
     out.attrs["ci"] = ci
     out.attrs["seed"] = seed
@@ -1003,6 +1009,12 @@ def confusion_matrix(df: pd.DataFrame, dimension: str, coder_a: str, coder_b: st
     (dim,), _ = _prepare(df, unit=unit, coder=coder, dimensions=[dimension], level=level, match=match,
                          coders=[coder_a, coder_b], statuses=statuses)
     k = len(dim.labels)
+    for j, name in enumerate(dim.coders):
+        if not (dim.matrix[:, j] >= 0).any():
+            raise ImpactError(
+                f"{_source_name(df)}: coder {name!r} has no codes for dimension {dimension!r}; "
+                f"a confusion matrix needs codes of both coders"
+            )
     both = (dim.matrix >= 0).all(axis=1)
     pairs = dim.matrix[both]
     table = np.bincount(pairs[:, 0].astype(np.int64) * k + pairs[:, 1], minlength=k * k).reshape(k, k)

@@ -442,3 +442,18 @@ def test_error_level_and_positions():
         ag.reliability(bad, level="segment")
     with pytest.raises(ImpactError, match="level 'paragraph' is not known"):
         ag.reliability(_noisy(10), level="paragraph")
+
+
+def test_coder_without_codes_for_a_dimension_takes_no_part():
+    df = pd.DataFrame({
+        "story_id": [1, 1, 1, 2, 2, 2, 3, 3, 3],
+        "coder": ["a", "b", "c"] * 3,
+        "valence": ["positive", "positive", None, "negative", "negative", None, "positive", "negative", None],
+        "theme": ["x", "x", "x", "y", "y", "y", "x", "y", "x"],
+    })
+    out = ag.reliability(df, dimensions=["valence", "theme"], n_boot=0).set_index("dimension")
+    assert out.loc["valence", "coders"] == 2
+    assert np.isfinite(out.loc["valence", "cohen_kappa"])  # two coders coded valence
+    assert out.loc["theme", "coders"] == 3 and np.isnan(out.loc["theme", "cohen_kappa"])
+    with pytest.raises(ImpactError, match="coder 'c' has no codes for dimension 'valence'"):
+        ag.confusion_matrix(df, "valence", "a", "c")

@@ -131,13 +131,16 @@ def read_codes_file(path: str | Path, *, sheet: str | None = None, keep: tuple[s
     if p.is_dir():
         raise ImpactError(f"{p}: is a folder; give the codes file (CSV or XLSX)")
     df = None
+    read_table = None
     try:
-        from impactlib.io import read_table  # type: ignore[attr-defined]
+        from impactlib.io import read_table  # type: ignore[attr-defined,no-redef]
     except ImportError:
-        read_table = None
+        try:
+            from impactlib.io.readers import read_table  # type: ignore[no-redef]
+        except ImportError:
+            read_table = None
     if read_table is not None:
-        kwargs: dict[str, Any] = {"sheet": sheet} if sheet is not None else {}
-        df = read_table(p, **kwargs)
+        df = read_table(p, sheet)
     if df is None:
         df = _fallback_read(p, sheet)
     df.attrs["source"] = p.name
@@ -279,11 +282,12 @@ def run(args: argparse.Namespace) -> int:
             table = reliability(df, coders=coders, **common)
             groups = [(None, table)]
         confusions: dict[tuple, Any] = {}
+        per_dim = table.attrs.get("dimension_coders", {})
         for key, part in groups:
-            pair = list(key) if key else table.attrs.get("coders", [])
-            if len(pair) != 2:
-                continue
             for dim in part["dimension"]:
+                pair = list(key) if key else per_dim.get(dim, [])
+                if len(pair) != 2:
+                    continue
                 confusions[(key, dim)] = confusion_matrix(
                     df, dim, pair[0], pair[1], unit=args.unit, coder=args.coder_column, level=args.level,
                     match=args.match, statuses=statuses)
@@ -324,7 +328,7 @@ def run(args: argparse.Namespace) -> int:
         lines.append("")
         for _, row in part.iterrows():
             conf = confusions.get((key, row["dimension"])) if args.confusion else None
-            lines.extend(_text_block(row, len(names), args.ci, args.bootstrap, conf))
+            lines.extend(_text_block(row, int(row["coders"]), args.ci, args.bootstrap, conf))
             lines.append("")
     print(_ascii_safe("\n".join(lines).rstrip()))
     return 0
