@@ -716,7 +716,8 @@ def msc_rows(stories: list[dict[str, Any]], rng: random.Random) -> list[dict[str
 # (activity, effect, [investors], [beneficiaries], note)
 ARENA: list[tuple[str, str, list[str], list[str], str]] = [
     ("Buurtkamer De Linde", "minder eenzaamheid onder oudere bewoners",
-     ["gemeente", "Welzijn Zuiderveen"], ["bewoners", "mantelzorgers"], ""),
+     ["gemeente", "Welzijn Zuiderveen"], ["bewoners", "mantelzorgers", "gemeente"],
+     "gemeente incasseert mee via minder Wmo-aanvragen"),
     ("Buurtkamer De Linde", "minder huisartsbezoek om sociale redenen",
      ["gemeente"], ["huisartsen", "zorgverzekeraar"],
      "verkeerde zak: de gemeente betaalt, de zorg bespaart"),
@@ -735,7 +736,8 @@ ARENA: list[tuple[str, str, list[str], list[str], str]] = [
     ("Vroeg Eropaf schuldhulp", "schulden blijven klein, minder incassokosten",
      ["gemeente", "energieleverancier"], ["huishoudens", "energieleverancier"], ""),
     ("Straatteam jongerenwerk", "minder overlast door jongeren op straat",
-     ["gemeente", "Welzijn Zuiderveen"], ["buurtbewoners", "politie", "ondernemers"], ""),
+     ["gemeente", "Welzijn Zuiderveen"], ["buurtbewoners", "politie", "ondernemers", "gemeente"],
+     "gemeente: minder klachtafhandeling en handhaving"),
     ("Straatteam jongerenwerk", "jongeren terug naar school of werk",
      ["gemeente"], ["jongeren", "werkgevers", "UWV"], "verkeerde zak: uitkeringen en werkgevers"),
     ("Mantelzorgcafé", "mantelzorgers minder overbelast",
