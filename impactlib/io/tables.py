@@ -1,0 +1,1099 @@
+"""Per-kind normalisation and validation: raw rows -> canonical, typed tables.
+
+Every loader collects **all** problems of a file before raising one
+:class:`~impactlib.errors.ValidationError`; warnings (empty stories, non-CBS
+area names, …) travel in ``df.attrs["warnings"]``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "stories.csv"
+>>> _ = p.write_text("verhaal_id;tekst;datum\\nS1;Ik ga weer naar buiten.;3-2-2025\\n", encoding="utf-8")
+>>> df = load_stories(p)
+>>> df.loc[0, "story_id"], str(df.loc[0, "collected_on"].date())
+('S1', '2025-02-03')
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from collections import defaultdict
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from impactlib.errors import ImpactError, Problem, ValidationError
+from impactlib.io.columns import (
+    ALIASES,
+    CANONICAL,
+    KINDS,
+    REQUIRED,
+    column_key,
+    dimension_for,
+    infer_kind,
+    resolve_columns,
+)
+from impactlib.io.readers import MAX_PER_SORT, RawTable, attach, read_raw
+from impactlib.io.values import (
+    CBS_AREA_HELP,
+    STATUSES,
+    check_area,
+    guess_decimal,
+    normalise_area,
+    parse_bool,
+    parse_date,
+    parse_number,
+    parse_period,
+)
+
+PathLike = str | os.PathLike
+
+SOCIAL_WORK_TYPES = ("sociale basis", "preventie", "aanpak van problemen", "juridische en klinische interventies")
+TRACKS = ("doelmatigheid", "betekenisgeving", "vakmanschap")
+ROLES = ("investor", "beneficiary")
+CODE_SOURCES = ("human", "rules", "model")
+CODE_STATUSES = ("suggested", "accepted", "rejected", "edited")
+DIMENSION_VALUES = {
+    "valence": ("positive", "negative"),
+    "intentionality": ("intended", "unintended"),
+    "directness": ("direct", "indirect"),
+}
+
+_SWT_ALIASES = {
+    "socialebasis": "sociale basis", "basis": "sociale basis", "socialbase": "sociale basis",
+    "basisvoorzieningen": "sociale basis", "algemenevoorzieningen": "sociale basis",
+    "preventie": "preventie", "preventief": "preventie", "prevention": "preventie",
+    "aanpakvanproblemen": "aanpak van problemen", "aanpakproblemen": "aanpak van problemen",
+    "probleemaanpak": "aanpak van problemen", "tacklingproblems": "aanpak van problemen",
+    "juridischeenklinischeinterventies": "juridische en klinische interventies",
+    "juridischeklinischeinterventies": "juridische en klinische interventies",
+    "juridischeofklinischeinterventies": "juridische en klinische interventies",
+    "juridischeinterventies": "juridische en klinische interventies",
+    "klinischeinterventies": "juridische en klinische interventies",
+    "legalandclinicalinterventions": "juridische en klinische interventies",
+}
+_TRACK_ALIASES = {
+    "doelmatigheid": "doelmatigheid", "effectiviteit": "doelmatigheid", "efficiency": "doelmatigheid",
+    "effectiveness": "doelmatigheid",
+    "betekenisgeving": "betekenisgeving", "betekenis": "betekenisgeving", "meaning": "betekenisgeving",
+    "meaningmaking": "betekenisgeving", "sensemaking": "betekenisgeving",
+    "vakmanschap": "vakmanschap", "craft": "vakmanschap", "craftsmanship": "vakmanschap",
+    "professionalcraft": "vakmanschap",
+}
+_ROLE_ALIASES = {
+    "investor": "investor", "investeerder": "investor", "investeert": "investor", "investering": "investor",
+    "inv": "investor", "i": "investor", "investeerders": "investor", "investors": "investor",
+    "kosten": "investor", "betaler": "investor", "betaalt": "investor",
+    "beneficiary": "beneficiary", "incasseerder": "beneficiary", "incasseert": "beneficiary",
+    "incasseerders": "beneficiary", "beneficiaries": "beneficiary", "baathebber": "beneficiary",
+    "baat": "beneficiary", "baten": "beneficiary", "ontvanger": "beneficiary", "profiteert": "beneficiary",
+    "inc": "beneficiary", "b": "beneficiary",
+}
+_ROLE_BOTH = {"beide", "both", "investeerderenincasseerder", "incasseerdereninvesteerder",
+              "investorandbeneficiary", "investeerderincasseerder"}
+_STATUS_ALIASES = {
+    "ok": "ok", "definitief": "ok", "final": "ok", "": "ok",
+    "provisional": "provisional", "voorlopig": "provisional", "voorlopigcijfer": "provisional",
+    "missing": "missing", "ontbreekt": "missing", "onbekend": "missing", "nvt": "missing",
+    "confidential": "confidential", "geheim": "confidential", "vertrouwelijk": "confidential",
+}
+_CODE_SOURCE_ALIASES = {
+    "human": "human", "mens": "human", "handmatig": "human", "manual": "human", "codeur": "human",
+    "rules": "rules", "rule": "rules", "regels": "rules", "regel": "rules", "regelgebaseerd": "rules",
+    "model": "model", "ml": "model", "machine": "model",
+}
+_CODE_STATUS_ALIASES = {
+    "suggested": "suggested", "voorgesteld": "suggested", "suggestie": "suggested",
+    "accepted": "accepted", "geaccepteerd": "accepted", "akkoord": "accepted", "goedgekeurd": "accepted",
+    "rejected": "rejected", "afgewezen": "rejected", "verworpen": "rejected",
+    "edited": "edited", "aangepast": "edited", "bewerkt": "edited", "gewijzigd": "edited",
+}
+_DIMENSION_VALUE_ALIASES = {
+    "valence": {"positive": "positive", "positief": "positive", "pos": "positive", "+": "positive",
+                "negative": "negative", "negatief": "negative", "neg": "negative", "-": "negative"},
+    "intentionality": {"intended": "intended", "bedoeld": "intended", "beoogd": "intended",
+                       "unintended": "unintended", "onbedoeld": "unintended", "onbeoogd": "unintended",
+                       "nietbedoeld": "unintended"},
+    "directness": {"direct": "direct", "indirect": "indirect", "direkt": "direct"},
+}
+_DIMENSION_NAME_ALIASES = {"valence": "valence", "valentie": "valence", "waardering": "valence",
+                           "intentionality": "intentionality", "intentionaliteit": "intentionality",
+                           "bedoeldheid": "intentionality", "intentie": "intentionality",
+                           "directness": "directness", "directheid": "directness"}
+
+DATE_HELP = "use YYYY-MM-DD or DD-MM-YYYY"
+NUMBER_HELP = ("write a number like 12,5 or 1.234,5 (or 12.5), or a CBS symbol: '.' missing, 'x' confidential, "
+               "'*' provisional (e.g. '12,5*'), '-' nil")
+PERIOD_HELP = "use e.g. 2025-Q1 (or 2025K1, '2025 kwartaal 1'), 2025-03 or 2025"
+
+
+# --------------------------------------------------------------------------- context
+
+
+class _Ctx:
+    """Collects problems for one table and knows where each row came from."""
+
+    def __init__(self, raw: RawTable, kind: str):
+        self.raw = raw
+        self.kind = kind
+        self.file = raw.file
+        self.problems: list[Problem] = list(raw.problems)
+        self.source_cols: dict[str, str] = {}  # canonical -> header in the file
+        self.row_map: np.ndarray | None = None  # output row -> raw row (after melting)
+
+    def where(self, i: int) -> tuple[str, int | None]:
+        j = int(self.row_map[i]) if self.row_map is not None else i
+        return self.raw.where(j)
+
+    def colname(self, canon: str) -> str:
+        return canon
+
+    def suffix(self, canon: str) -> str:
+        src = self.source_cols.get(canon)
+        return f" (column {src!r} in the file)" if src and src != canon else ""
+
+    def add(self, i: int | None, column: str | None, value: Any, message: str,
+            severity: str = "error") -> None:
+        if i is None:
+            self.problems.append(Problem(self.file, None, column, value, message, severity))
+        else:
+            f, line = self.where(i)
+            self.problems.append(Problem(f, line, column, value, message, severity))
+
+    def add_many(self, items: list[tuple[int, str | None, Any, str]], what: str, severity: str = "error") -> None:
+        for i, col, val, msg in items[:MAX_PER_SORT]:
+            self.add(i, col, val, msg, severity)
+        if len(items) > MAX_PER_SORT:
+            self.add(None, None, None, f"… and {len(items) - MAX_PER_SORT} more row(s) with the same problem "
+                     f"({what})", severity)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def lines_of(self, idx: Any) -> list[int | None]:
+        return [self.where(int(i))[1] for i in idx]
+
+    def raise_if_errors(self) -> None:
+        errs = self.errors
+        if errs:
+            def order(p: Problem) -> tuple:
+                return (p.file, p.line or 0)
+            probs = sorted(errs, key=order) + sorted(self.warnings, key=order)
+            w = len(self.warnings)
+            summary = f"{self.file}: {len(errs)} error(s)" + (f" and {w} warning(s)" if w else "") + \
+                f" in this {self.kind} table"
+            raise ValidationError(probs, summary=summary)
+
+
+# --------------------------------------------------------------------------- cell helpers
+
+
+def _is_blank(s: pd.Series) -> pd.Series:
+    """True where a raw cell is missing or only whitespace."""
+    if len(s) == 0:
+        return pd.Series([], dtype=bool, index=s.index)
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in ("string", "empty"):
+        return s.isna() | s.fillna("").astype(str).str.strip().eq("")
+    return s.map(lambda v: v is None or (isinstance(v, float) and math.isnan(v))
+                 or (isinstance(v, str) and not v.strip())).astype(bool)
+
+
+def to_text(s: pd.Series, *, strip: bool = True) -> pd.Series:
+    """Raw cells -> nullable string column (``<NA>`` for empty), numbers without ``.0``."""
+    from impactlib.io.values import cell_to_text
+
+    if len(s) == 0:
+        return pd.Series([], dtype="string", index=s.index)
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind not in ("string", "empty"):
+        s = s.map(cell_to_text)
+    out = s.astype("string")
+    if strip:
+        out = out.str.strip()
+    return out.mask(out.eq("").fillna(False))
+
+
+def _map_unique(s: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """Apply ``fn`` once per distinct non-blank value; blank cells give ``None``."""
+    blank = _is_blank(s)
+    keys = s[~blank]
+    try:
+        uniq = pd.unique(keys.to_numpy(dtype=object))
+        table = {u: fn(u) for u in uniq}
+        mapped = keys.map(lambda v: table[v])
+    except TypeError:  # unhashable cells
+        mapped = keys.map(fn)
+    out = pd.Series([None] * len(s), index=s.index, dtype=object)
+    out[~blank] = mapped
+    return out
+
+
+def _show(v: Any) -> str:
+    from impactlib.io.values import cell_to_text
+
+    t = cell_to_text(v) if not isinstance(v, str) else v
+    t = t if t is not None else ""
+    return repr(t if len(t) <= 60 else t[:57] + "…")
+
+
+def _dates(ctx: _Ctx, s: pd.Series, canon: str) -> pd.Series:
+    parsed = _map_unique(s, parse_date)
+    bad = parsed.isna() & ~_is_blank(s)
+    items = [(int(i), canon, s.iat[int(i)],
+              f"column {canon!r}: {_show(s.iat[int(i)])} is not a date; {DATE_HELP}{ctx.suffix(canon)}")
+             for i in np.flatnonzero(bad.to_numpy())]
+    ctx.add_many(items, "not a date")
+    out = pd.to_datetime(parsed.where(~bad, None), errors="coerce")
+    out = out.astype("datetime64[ns]") if len(out) else pd.Series([], dtype="datetime64[ns]")
+    if len(out) and out.notna().any():
+        this_year = pd.Timestamp.now().year
+        odd = out.notna() & ((out.dt.year < 1950) | (out.dt.year > this_year + 1))
+        odd_items = [(int(i), canon, s.iat[int(i)],
+                      f"column {canon!r}: {_show(s.iat[int(i)])} is dated {out.iat[int(i)].date()}, far in the "
+                      f"past or future; check the date{ctx.suffix(canon)}")
+                     for i in np.flatnonzero(odd.to_numpy())]
+        ctx.add_many(odd_items, "unlikely dates", severity="warning")
+    return out.reset_index(drop=True)
+
+
+def _areas(ctx: _Ctx, s: pd.Series, required: bool = False) -> pd.Series:
+    text = to_text(s)
+    norm = _map_unique(text.astype(object).where(text.notna(), None), normalise_area)
+    result = pd.Series(norm, dtype="string")
+    checks = _map_unique(result.astype(object).where(result.notna(), None), check_area)
+    bad = [(int(i), "area", s.iat[int(i)],
+            f"column 'area': {_show(s.iat[int(i)])} is not a valid CBS area code; {CBS_AREA_HELP}"
+            f"{ctx.suffix('area')}")
+           for i in np.flatnonzero((checks == "error").to_numpy())]
+    ctx.add_many(bad, "malformed CBS codes")
+    names = sorted(set(result[(checks == "name").to_numpy()].dropna()))
+    if names:
+        shown = ", ".join(map(repr, names[:8])) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        ctx.add(None, "area", None,
+                f"column 'area': {len(names)} value(s) are names, not CBS codes ({shown}); they work as labels, "
+                f"but linking to CBS figures needs codes ({CBS_AREA_HELP})", severity="warning")
+    if required:
+        empty = [(int(i), "area", None, f"column 'area' is empty; give the area (e.g. a CBS code){ctx.suffix('area')}")
+                 for i in np.flatnonzero(result.isna().to_numpy())]
+        ctx.add_many(empty, "empty area")
+    return result.reset_index(drop=True)
+
+
+def _choice(ctx: _Ctx, s: pd.Series, canon: str, aliases: Mapping[str, str], allowed_help: str,
+            *, severity: str = "error") -> pd.Series:
+    """Map values through ``aliases`` (keys as :func:`column_key`); unknown values are problems."""
+    text = to_text(s)
+    keyed = _map_unique(text.astype(object).where(text.notna(), None), lambda v: aliases.get(column_key(v)))
+    unknown = keyed.isna() & text.notna().to_numpy()
+    items = [(int(i), canon, s.iat[int(i)],
+              f"column {canon!r}: {_show(s.iat[int(i)])} is not allowed; {allowed_help}{ctx.suffix(canon)}")
+             for i in np.flatnonzero(unknown.to_numpy())]
+    if severity == "warning":
+        vals = sorted({str(s.iat[i]).strip() for i, *_ in items})
+        if vals:
+            ctx.add(None, canon, None, f"column {canon!r}: unexpected value(s) {', '.join(map(repr, vals[:8]))} "
+                    f"kept as written; {allowed_help}", severity="warning")
+        keyed = keyed.where(~unknown, text.astype(object))
+    else:
+        ctx.add_many(items, f"bad {canon}")
+    return pd.Series(keyed, dtype="string").reset_index(drop=True)
+
+
+def _required_text(ctx: _Ctx, s: pd.Series, canon: str, help_: str) -> pd.Series:
+    text = to_text(s)
+    items = [(int(i), canon, None, f"column {canon!r} is empty; {help_}{ctx.suffix(canon)}")
+             for i in np.flatnonzero(text.isna().to_numpy())]
+    ctx.add_many(items, f"empty {canon}")
+    return text.reset_index(drop=True)
+
+
+def _duplicates(ctx: _Ctx, frame: pd.DataFrame, keys: list[str], what: str, help_: str,
+                severity: str = "error") -> None:
+    sub = frame[keys]
+    dup = sub.duplicated(keep=False) & sub.notna().all(axis=1)
+    if not dup.any():
+        return
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i in np.flatnonzero(dup.to_numpy()):
+        groups[tuple(sub.iloc[int(i)].tolist())].append(int(i))
+    items = []
+    for key, rows in groups.items():
+        lines = [ln for ln in ctx.lines_of(rows)]
+        if all(ln is None for ln in lines):
+            where = ", ".join(ctx.where(r)[0] for r in rows)
+        else:
+            where = "lines " + ", ".join(str(ln) for ln in lines)
+        label = " / ".join(f"{k} {str(v)!r}" for k, v in zip(keys, key))
+        items.append((rows[0], keys[-1] if len(keys) == 1 else None, key[0] if len(key) == 1 else key,
+                      f"{label} occurs {len(rows)} times ({where}); {what} — {help_}"))
+    ctx.add_many(items, f"duplicate {what}", severity)
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+def _as_raw(source: Any, sheet: str | int | None, kind: str | None, display: str | None = None) -> RawTable:
+    if isinstance(source, RawTable):
+        return source
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index(drop=True).astype(object).where(source.notna().reset_index(drop=True), None)
+        frame.columns = [str(c) for c in frame.columns]
+        name = str(source.attrs.get("source", "<DataFrame>"))
+        lines = source.attrs.get("lines")
+        arr = np.asarray(list(lines), dtype=np.int64) if lines is not None and len(lines) == len(frame) \
+            else np.arange(2, len(frame) + 2, dtype=np.int64)
+        from pathlib import Path
+        return RawTable(frame, arr, name, Path(name), "dataframe", encoding=source.attrs.get("encoding"))
+    return read_raw(source, sheet, prefer=kind, display=display)
+
+
+def _prepare(raw: RawTable, kind: str, mapping: Mapping[str, str] | None,
+             required: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, _Ctx, bool]:
+    """Rename headers to canonical names and report missing required columns.
+
+    Returns ``(frame, ctx, readable)``; ``readable`` is False when there is no table at all.
+    """
+    ctx = _Ctx(raw, kind)
+    if raw.frame.shape[1] == 0:
+        return raw.frame, ctx, False
+    res = resolve_columns(list(raw.frame.columns), kind, mapping, file=raw.file)
+    ctx.problems.extend(res.problems)
+    frame = raw.frame.rename(columns=res.rename)
+    ctx.source_cols = {v: k for k, v in res.rename.items()}
+    need = REQUIRED[kind] if required is None else required
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        found = ", ".join(repr(c) for c in raw.frame.columns)
+        accepted = "; ".join(
+            f"{c}: " + ", ".join([c] + [a for a in ALIASES[kind].get(c, ())][:6]) for c in missing)
+        ctx.add(None, None, None,
+                f"missing required column(s) {', '.join(map(repr, missing))} for a {kind} table; "
+                f"columns found: {found}; accepted names — {accepted}; rename a column or map it "
+                f"(mapping=… or [columns.{kind}] in the project file)")
+    if len(frame) == 0 and not raw.errors:
+        ctx.add(None, None, None, "the table has a header but no data rows; add rows below the header "
+                f"(columns found: {', '.join(repr(c) for c in raw.frame.columns)})")
+    return frame, ctx, True
+
+
+def _finish_table(ctx: _Ctx, out: pd.DataFrame, canonical: tuple[str, ...], extras: pd.DataFrame | None,
+                  absent: list[str]) -> pd.DataFrame:
+    ctx.raise_if_errors()
+    if extras is not None and extras.shape[1]:
+        extras = extras.reset_index(drop=True)
+        extras = extras[[c for c in extras.columns if c not in out.columns]]
+        out = pd.concat([out.reset_index(drop=True), extras], axis=1)
+    lines = ctx.raw.lines if ctx.row_map is None else ctx.raw.lines[ctx.row_map] if len(ctx.raw.lines) else \
+        np.zeros(len(out), np.int64)
+    attach(out, ctx.raw, warnings=ctx.warnings, lines=lines)
+    out.attrs["kind"] = ctx.kind
+    out.attrs["absent_columns"] = absent
+    out.attrs["columns_from"] = dict(ctx.source_cols)
+    if ctx.raw.row_files is not None:
+        out.attrs["files"] = list(ctx.raw.row_files) if ctx.row_map is None else \
+            [ctx.raw.row_files[int(j)] for j in ctx.row_map]
+    return out
+
+
+def _extras(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    return frame[[c for c in frame.columns if c not in CANONICAL[kind]]]
+
+
+def _text_or_na(frame: pd.DataFrame, col: str, n: int) -> pd.Series:
+    if col in frame.columns:
+        return to_text(frame[col]).reset_index(drop=True)
+    return pd.Series([pd.NA] * n, dtype="string")
+
+
+# --------------------------------------------------------------------------- stories
+
+
+def _story_text(s: pd.Series) -> pd.Series:
+    text = to_text(s, strip=False).fillna("")
+    if text.str.contains("\r", regex=False).any():
+        text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
+    if len(text) and not all(unicodedata.is_normalized("NFC", t) for t in text.tolist()):
+        text = text.str.normalize("NFC")
+    return text.reset_index(drop=True)
+
+
+def normalise_stories(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Canonical stories table from a raw table (see :func:`load_stories`)."""
+    frame, ctx, ok = _prepare(raw, "stories", mapping)
+    if not ok:
+        ctx.raise_if_errors()
+    n = len(frame)
+    out: dict[str, pd.Series] = {}
+    if "story_id" in frame:
+        sid = _required_text(ctx, frame["story_id"], "story_id", "give every story a unique id")
+        out["story_id"] = sid
+        ids = pd.DataFrame({"story_id": sid})
+        _duplicates(ctx, ids, ["story_id"], "story ids must be unique",
+                    "give each story its own id or remove the duplicate rows")
+    if "text" in frame:
+        text = _story_text(frame["text"])
+        blank = text.str.strip().eq("")
+        if blank.any():
+            text = text.where(~blank, "")
+            idx = np.flatnonzero(blank.to_numpy())
+            sids = out.get("story_id")
+            labels = []
+            for i in idx[:20]:
+                f, line = ctx.where(int(i))
+                sid_i = sids.iat[int(i)] if sids is not None else None
+                at = f"line {line}" if line is not None else f
+                labels.append(f"{str(sid_i)!r} ({at})" if sid_i is not pd.NA and sid_i is not None else at)
+            more = f" and {len(idx) - 20} more" if len(idx) > 20 else ""
+            ctx.add(None, "text", None,
+                    f"{len(idx)} stor{'y has' if len(idx) == 1 else 'ies have'} no text and will not be tagged: "
+                    f"{', '.join(labels)}{more}; fill the text or drop the rows", severity="warning")
+        out["text"] = text
+    absent = [c for c in CANONICAL["stories"] if c not in frame.columns]
+    for col in ("activity", "activity_goal", "storyteller_role"):
+        out[col] = _text_or_na(frame, col, n)
+    out["collected_on"] = (_dates(ctx, frame["collected_on"], "collected_on") if "collected_on" in frame
+                           else pd.Series([pd.NaT] * n, dtype="datetime64[ns]"))
+    if "track" in frame:
+        out["track"] = _choice(ctx, frame["track"], "track", _TRACK_ALIASES,
+                               f"expected one of {', '.join(TRACKS)}", severity="warning")
+    else:
+        out["track"] = pd.Series([pd.NA] * n, dtype="string")
+    for col in ("domain", "why_significant"):
+        out[col] = _text_or_na(frame, col, n)
+    out["area"] = _areas(ctx, frame["area"]) if "area" in frame else pd.Series([pd.NA] * n, dtype="string")
+    out["language"] = _text_or_na(frame, "language", n)
+    if ctx.errors and ("story_id" not in out or "text" not in out):
+        ctx.raise_if_errors()
+    table = pd.DataFrame(out)
+    return _finish_table(ctx, table, CANONICAL["stories"], _extras(frame, "stories"), absent)
+
+
+# --------------------------------------------------------------------------- activities
+
+
+def normalise_activities(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Canonical activities table (see :func:`load_activities`)."""
+    frame, ctx, ok = _prepare(raw, "activities", mapping)
+    if not ok:
+        ctx.raise_if_errors()
+    n = len(frame)
+    out: dict[str, pd.Series] = {}
+    if "activity" in frame:
+        out["activity"] = _required_text(ctx, frame["activity"], "activity", "name the activity")
+        _duplicates(ctx, pd.DataFrame({"activity": out["activity"]}), ["activity"],
+                    "each activity must be listed once", "merge the rows or give them distinct names")
+    else:
+        out["activity"] = pd.Series([pd.NA] * n, dtype="string")
+    out["activity_goal"] = _text_or_na(frame, "activity_goal", n)
+    if "social_work_type" in frame:
+        out["social_work_type"] = _choice(
+            ctx, frame["social_work_type"], "social_work_type", _SWT_ALIASES,
+            "use one of the four kinds of social work: " + ", ".join(map(repr, SOCIAL_WORK_TYPES)))
+    else:
+        out["social_work_type"] = pd.Series([pd.NA] * n, dtype="string")
+    out["organisation"] = _text_or_na(frame, "organisation", n)
+    out["area"] = _areas(ctx, frame["area"]) if "area" in frame else pd.Series([pd.NA] * n, dtype="string")
+    out["owner"] = _text_or_na(frame, "owner", n)
+    if "activity_goal" in frame and out["activity_goal"].isna().any():
+        miss = out["activity"][out["activity_goal"].isna()].dropna().tolist()
+        if miss:
+            ctx.add(None, "activity_goal", None,
+                    f"no goal for {', '.join(map(repr, miss[:10]))}; the tagger judges intended vs unintended "
+                    "effects against the activity's goal — fill it in", severity="warning")
+    absent = [c for c in CANONICAL["activities"] if c not in frame.columns]
+    return _finish_table(ctx, pd.DataFrame(out), CANONICAL["activities"], _extras(frame, "activities"), absent)
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def _numbers(ctx: _Ctx, s: pd.Series, canon: str, decimal: str, colname: list[str] | None = None
+             ) -> tuple[pd.Series, pd.Series]:
+    """Parse numbers with CBS symbols; returns (values, statuses)."""
+    parsed = _map_unique(s, lambda v: parse_number(v, decimal))
+    blank = _is_blank(s)
+    bad = parsed.isna() & ~blank
+    items = []
+    for i in np.flatnonzero(bad.to_numpy()):
+        col = colname[int(i)] if colname is not None else canon
+        suffix = ctx.suffix(canon) if colname is None else ""
+        items.append((int(i), col, s.iat[int(i)],
+                      f"column {col!r}: {_show(s.iat[int(i)])} is not a number; {NUMBER_HELP}{suffix}"))
+    ctx.add_many(items, f"non-numeric {canon}")
+    vals = np.full(len(s), np.nan)
+    stat = np.array(["missing"] * len(s), dtype=object)
+    for i, pv in enumerate(parsed.tolist()):
+        if pv is not None:
+            vals[i], stat[i] = pv
+    return pd.Series(vals, dtype="float64"), pd.Series(stat, dtype=object)
+
+
+def _melt_wide(frame: pd.DataFrame, ctx: _Ctx, period_cols: list[str]) -> pd.DataFrame:
+    ids = [c for c in frame.columns if c not in period_cols]
+    n = len(frame)
+    parts = []
+    for c in period_cols:
+        part = frame[ids].copy()
+        part["period"] = c
+        part["value"] = frame[c].to_numpy()
+        part["_row"] = np.arange(n)
+        part["_col"] = c
+        parts.append(part)
+    long = pd.concat(parts, ignore_index=True)
+    order = np.lexsort((np.repeat(np.arange(len(period_cols)), n), long["_row"].to_numpy()))
+    long = long.iloc[order].reset_index(drop=True)
+    ctx.row_map = long["_row"].to_numpy()
+    ctx.raw.notes.append(f"wide table: {len(period_cols)} period columns ({period_cols[0]} … {period_cols[-1]}) "
+                         "turned into rows")
+    return long
+
+
+def normalise_indicators(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Canonical long indicators table (see :func:`load_indicators`)."""
+    ctx0 = _Ctx(raw, "indicators")
+    if raw.frame.shape[1] == 0:
+        ctx0.raise_if_errors()
+    res = resolve_columns(list(raw.frame.columns), "indicators", mapping, file=raw.file)
+    mapped = set(res.rename.values())
+    unmapped = [c for c in raw.frame.columns if c not in res.rename]
+    period_cols = [c for c in unmapped if parse_period(c) is not None]
+    wide = "value" not in mapped and bool(period_cols)
+    by_indicator = (not wide and "value" not in mapped and "indicator" not in mapped
+                    and "period" in mapped and bool(unmapped))
+    required = REQUIRED["indicators"]
+    if wide:
+        required = tuple(c for c in required if c not in ("period", "value"))
+    if by_indicator:
+        required = tuple(c for c in required if c not in ("indicator", "value"))
+    frame, ctx, _ = _prepare(raw, "indicators", mapping, required=required)
+    colname: list[str] | None = None
+    if wide and len(frame):
+        frame = _melt_wide(frame, ctx, period_cols)
+        colname = frame["_col"].tolist()
+    elif by_indicator and len(frame):
+        ind_cols = [c for c in frame.columns if c in unmapped]
+        ctx.source_cols.setdefault("indicator", "")
+        keep = [c for c in frame.columns if c not in ind_cols]
+        parts = []
+        for c in ind_cols:
+            part = frame[keep].copy()
+            part["indicator"] = c
+            part["value"] = frame[c].to_numpy()
+            part["_row"] = np.arange(len(frame))
+            part["_col"] = c
+            parts.append(part)
+        frame = pd.concat(parts, ignore_index=True)
+        frame = frame.iloc[np.lexsort((np.zeros(len(frame)), frame["_row"].to_numpy()))].reset_index(drop=True)
+        ctx.row_map = frame["_row"].to_numpy()
+        colname = frame["_col"].tolist()
+        ctx.raw.notes.append(f"one column per indicator ({', '.join(ind_cols[:5])}) turned into rows")
+    n = len(frame)
+    out: dict[str, pd.Series] = {}
+    out["indicator"] = (_required_text(ctx, frame["indicator"], "indicator", "name the indicator")
+                        if "indicator" in frame else pd.Series([pd.NA] * n, dtype="string"))
+    out["area"] = _areas(ctx, frame["area"], required=True) if "area" in frame else \
+        pd.Series([pd.NA] * n, dtype="string")
+    if "period" in frame:
+        per = _map_unique(frame["period"], parse_period)
+        blank = _is_blank(frame["period"])
+        bad = per.isna() & ~blank
+        items = [(int(i), "period", frame["period"].iat[int(i)],
+                  f"column 'period': {_show(frame['period'].iat[int(i)])} is not a period; {PERIOD_HELP}"
+                  f"{ctx.suffix('period')}") for i in np.flatnonzero(bad.to_numpy())]
+        items += [(int(i), "period", None, f"column 'period' is empty; {PERIOD_HELP}{ctx.suffix('period')}")
+                  for i in np.flatnonzero(blank.to_numpy())]
+        ctx.add_many(items, "bad periods")
+        out["period"] = pd.Series([p[0] if p else pd.NA for p in per.tolist()], dtype="string")
+        out["period_start"] = pd.Series([p[1] if p else pd.NaT for p in per.tolist()],
+                                        dtype="datetime64[ns]")
+    else:
+        out["period"] = pd.Series([pd.NA] * n, dtype="string")
+        out["period_start"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+    if "value" in frame:
+        strings = [v for v in pd.unique(frame["value"].to_numpy(dtype=object)) if isinstance(v, str)]
+        targets = ([v for v in pd.unique(frame["target"].to_numpy(dtype=object)) if isinstance(v, str)]
+                   if "target" in frame else [])
+        decimal = guess_decimal(strings + targets, raw.delimiter)
+        ctx.raw.notes.append(f"decimal separator {decimal!r}")
+        values, status = _numbers(ctx, frame["value"], "value", decimal, colname)
+        out["value"] = values
+    else:
+        decimal = ","
+        values, status = pd.Series([np.nan] * n), pd.Series(["missing"] * n, dtype=object)
+        out["value"] = values
+    for col in ("unit", "source", "owner"):
+        out[col] = _text_or_na(frame, col, n)
+    if "status" in frame:
+        given = _choice(ctx, frame["status"], "status", _STATUS_ALIASES,
+                        f"use one of {', '.join(STATUSES)} (or leave it empty)")
+        derived = pd.Series(status, dtype="string")
+        out["status"] = given.where(given.notna() & derived.eq("ok"), derived).astype("string")
+    else:
+        out["status"] = pd.Series(status, dtype="string")
+    if "target" in frame:
+        tv, _ = _numbers(ctx, frame["target"], "target", decimal)
+        out["target"] = tv
+    else:
+        out["target"] = pd.Series([np.nan] * n, dtype="float64")
+    out["activity"] = _text_or_na(frame, "activity", n)
+    out["track"] = (_choice(ctx, frame["track"], "track", _TRACK_ALIASES, f"expected one of {', '.join(TRACKS)}",
+                            severity="warning") if "track" in frame else pd.Series([pd.NA] * n, dtype="string"))
+    table = pd.DataFrame(out)
+    if "value" in frame and n:
+        pct = frame["value"].map(lambda v: isinstance(v, str) and v.strip().rstrip("*").endswith("%")).to_numpy(bool)
+        if pct.any():
+            table.loc[pct & table["unit"].isna().to_numpy(), "unit"] = "%"
+    keys = [k for k in ("indicator", "area", "period", "source") if k in frame.columns or k == "indicator"]
+    if "indicator" in table and "period" in frame and "area" in frame:
+        if "source" not in frame.columns:
+            keys = ["indicator", "area", "period"]
+        _duplicates(ctx, table, keys, "an indicator may have one value per area and period",
+                    "remove the duplicate row or tell the rows apart (source, unit)")
+    if "owner" not in frame.columns:
+        ctx.add(None, "owner", None,
+                "no 'owner' column: every indicator should say who decided to measure it (gemeente, "
+                "professionals, bewoners, onderzoekers); add an 'eigenaar' column", severity="warning")
+    absent = [c for c in CANONICAL["indicators"] if c not in frame.columns and c not in ("period_start", "status")]
+    extras = frame[[c for c in frame.columns if c not in CANONICAL["indicators"] and c not in ("_row", "_col")
+                    and (not wide or c not in period_cols)
+                    and not (by_indicator and colname is not None and c in set(colname))]]
+    return _finish_table(ctx, table, CANONICAL["indicators"], extras, absent)
+
+
+# --------------------------------------------------------------------------- msc
+
+
+def _round_numbers(s: pd.Series) -> pd.Series:
+    text = to_text(s)
+
+    def num(v: Any) -> Any:
+        m = re.fullmatch(r"(?:ronde|round|r|rnd)?\s*(\d+)(?:e|de|ste)?(?:\s*ronde)?(?:\.0)?", str(v).strip().lower())
+        return int(m[1]) if m else None
+
+    nums = _map_unique(text.astype(object).where(text.notna(), None), num)
+    if text.notna().any() and nums[text.notna().to_numpy()].notna().all():
+        return pd.array([v if v is not None else pd.NA for v in nums.tolist()], dtype="Int64")
+    return text
+
+
+def normalise_msc(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Canonical MSC selection table (see :func:`load_msc`)."""
+    frame, ctx, ok = _prepare(raw, "msc", mapping)
+    if not ok:
+        ctx.raise_if_errors()
+    n = len(frame)
+    out: dict[str, Any] = {}
+    if "round" in frame:
+        text = to_text(frame["round"])
+        empty = [(int(i), "round", None, f"column 'round' is empty; number the selection rounds 1, 2, …"
+                  f"{ctx.suffix('round')}") for i in np.flatnonzero(text.isna().to_numpy())]
+        ctx.add_many(empty, "empty round")
+        out["round"] = pd.Series(_round_numbers(frame["round"])).reset_index(drop=True)
+    else:
+        out["round"] = pd.Series([pd.NA] * n, dtype="Int64")
+    out["panel"] = _text_or_na(frame, "panel", n)
+    out["domain"] = _text_or_na(frame, "domain", n)
+    out["story_id"] = (_required_text(ctx, frame["story_id"], "story_id", "name the story that was discussed")
+                       if "story_id" in frame else pd.Series([pd.NA] * n, dtype="string"))
+    if "selected" in frame:
+        parsed = _map_unique(frame["selected"], parse_bool)
+        blank = _is_blank(frame["selected"])
+        bad = parsed.isna() & ~blank
+        items = [(int(i), "selected", frame["selected"].iat[int(i)],
+                  f"column 'selected': {_show(frame['selected'].iat[int(i)])} is not yes/no; use ja/nee, 1/0, "
+                  f"x or leave empty{ctx.suffix('selected')}") for i in np.flatnonzero(bad.to_numpy())]
+        ctx.add_many(items, "bad selected")
+        out["selected"] = pd.Series([bool(v) if v is not None else False for v in parsed.tolist()], dtype=bool)
+    else:
+        out["selected"] = pd.Series([True] * n, dtype=bool)
+        ctx.raw.notes.append("no 'selected' column: every row is read as a selected story")
+    out["reasons"] = _text_or_na(frame, "reasons", n).fillna("")
+    table = pd.DataFrame(out)
+    if "story_id" in frame and "round" in frame:
+        _duplicates(ctx, table.assign(panel=table["panel"].fillna("")), ["round", "panel", "story_id"],
+                    "a story is listed twice in the same round and panel", "keep one row")
+    if "reasons" in frame or "selected" in frame:
+        noreason = table["selected"] & table["reasons"].str.strip().eq("")
+        if noreason.any():
+            ids = table.loc[noreason, "story_id"].astype(str).tolist()
+            ctx.add(None, "reasons", None,
+                    f"{len(ids)} selected stor{'y has' if len(ids) == 1 else 'ies have'} no reasons "
+                    f"({', '.join(map(repr, ids[:10]))}); MSC asks panels to write down why they chose a story",
+                    severity="warning")
+    absent = [c for c in CANONICAL["msc"] if c not in frame.columns]
+    return _finish_table(ctx, table, CANONICAL["msc"], _extras(frame, "msc"), absent)
+
+
+# --------------------------------------------------------------------------- arena
+
+
+def normalise_arena(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Canonical effect-arena table (see :func:`load_arena`)."""
+    frame, ctx, ok = _prepare(raw, "arena", mapping)
+    if not ok:
+        ctx.raise_if_errors()
+    n = len(frame)
+    out: dict[str, pd.Series] = {}
+    for col, help_ in (("activity", "name the activity"), ("effect", "describe the effect"),
+                       ("stakeholder", "name the stakeholder")):
+        out[col] = (_required_text(ctx, frame[col], col, help_) if col in frame
+                    else pd.Series([pd.NA] * n, dtype="string"))
+    expand = np.zeros(n, dtype=bool)
+    if "role" in frame:
+        text = to_text(frame["role"])
+        keys = text.astype(object).where(text.notna(), None).map(lambda v: column_key(v) if v else None)
+        expand = keys.isin(_ROLE_BOTH).to_numpy()
+        role = _choice(ctx, frame["role"].where(~expand, "investeerder"), "role", _ROLE_ALIASES,
+                       "use investeerder (investor) or incasseerder (beneficiary), or 'beide'")
+        empty = [(int(i), "role", None, "column 'role' is empty; use investeerder (investor) or incasseerder "
+                  f"(beneficiary){ctx.suffix('role')}") for i in np.flatnonzero(text.isna().to_numpy())]
+        ctx.add_many(empty, "empty role")
+        out["role"] = role
+    else:
+        out["role"] = pd.Series([pd.NA] * n, dtype="string")
+    out["note"] = _text_or_na(frame, "note", n)
+    table = pd.DataFrame(out)
+    extras = _extras(frame, "arena").reset_index(drop=True)
+    if expand.any():
+        rows = np.concatenate([np.arange(n), np.flatnonzero(expand)])
+        rows.sort(kind="stable")
+        table = table.iloc[rows].reset_index(drop=True)
+        extras = extras.iloc[rows].reset_index(drop=True)
+        second = np.r_[False, rows[1:] == rows[:-1]]
+        table.loc[second, "role"] = "beneficiary"
+        ctx.row_map = rows
+    if "role" in frame and all(c in frame for c in ("activity", "effect", "stakeholder")):
+        _duplicates(ctx, table, ["activity", "effect", "stakeholder", "role"], "the same arena entry twice",
+                    "remove the duplicate", severity="warning")
+    absent = [c for c in CANONICAL["arena"] if c not in frame.columns]
+    return _finish_table(ctx, table, CANONICAL["arena"], extras, absent)
+
+
+# --------------------------------------------------------------------------- codes
+
+
+def _int_positions(ctx: _Ctx, s: pd.Series, canon: str) -> pd.Series:
+    def conv(v: Any) -> Any:
+        if isinstance(v, bool):
+            return None
+        if isinstance(v, (int, np.integer)):
+            return int(v)
+        if isinstance(v, float):
+            return int(v) if v.is_integer() else None
+        t = str(v).strip()
+        if re.fullmatch(r"[+-]?\d+(?:[.,]0+)?", t):
+            return int(re.split(r"[.,]", t)[0])
+        return None
+
+    parsed = _map_unique(s, conv)
+    blank = _is_blank(s)
+    bad = (parsed.isna() & ~blank) | parsed.map(lambda v: v is not None and v < 0).astype(bool)
+    items = [(int(i), canon, s.iat[int(i)],
+              f"column {canon!r}: {_show(s.iat[int(i)])} is not a character position; use a whole number "
+              f"≥ 0 (Unicode code points; leave both start and end empty for the whole story){ctx.suffix(canon)}")
+             for i in np.flatnonzero(bad.to_numpy())]
+    ctx.add_many(items, f"bad {canon}")
+    return pd.array([v if (v is not None and not b) else pd.NA for v, b in zip(parsed.tolist(), bad.tolist())],
+                    dtype="Int64")
+
+
+def _created_at(ctx: _Ctx, s: pd.Series) -> pd.Series:
+    def conv(v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                ts = pd.Timestamp(v.strip())
+            except (ValueError, TypeError):
+                d = parse_date(v)
+                ts = pd.Timestamp(d) if d else None
+        else:
+            d = parse_date(v)
+            ts = pd.Timestamp(d) if d else None
+        if ts is None or ts is pd.NaT:
+            return None
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    parsed = _map_unique(s, conv)
+    bad = parsed.isna() & ~_is_blank(s)
+    items = [(int(i), "created_at", s.iat[int(i)],
+              f"column 'created_at': {_show(s.iat[int(i)])} is not a date-time; use ISO 8601 such as "
+              f"2025-03-02T14:05:00Z{ctx.suffix('created_at')}") for i in np.flatnonzero(bad.to_numpy())]
+    ctx.add_many(items, "bad created_at")
+    return pd.Series([v if v is not None else "" for v in parsed.tolist()], dtype="string")
+
+
+def _melt_codes(frame: pd.DataFrame, ctx: _Ctx, dim_cols: dict[str, str]) -> pd.DataFrame:
+    ids = [c for c in frame.columns if c not in dim_cols]
+    n = len(frame)
+    parts = []
+    for c, dim in dim_cols.items():
+        part = frame[ids].copy()
+        part["dimension"] = dim
+        part["value"] = frame[c].to_numpy()
+        part["_row"] = np.arange(n)
+        part["_col"] = c
+        parts.append(part)
+    long = pd.concat(parts, ignore_index=True)
+    long = long.iloc[np.lexsort((np.zeros(len(long)), long["_row"].to_numpy()))]
+    long = long[~_is_blank(long["value"]).to_numpy()].reset_index(drop=True)
+    ctx.row_map = long["_row"].to_numpy()
+    ctx.raw.notes.append(f"wide codes table: columns {', '.join(dim_cols)} turned into rows")
+    return long
+
+
+def normalise_codes(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Canonical codes table (see :func:`load_codes`)."""
+    res = resolve_columns(list(raw.frame.columns), "codes", mapping, file=raw.file)
+    mapped = set(res.rename.values())
+    dim_cols = {c: dimension_for(c) for c in raw.frame.columns if c not in res.rename and dimension_for(c)}
+    wide = not {"dimension", "value"} <= mapped and bool(dim_cols)
+    required = ("story_id",) if wide else REQUIRED["codes"]
+    frame, ctx, ok = _prepare(raw, "codes", mapping, required=required)
+    if not ok:
+        ctx.raise_if_errors()
+    if wide and len(frame):
+        frame = _melt_codes(frame, ctx, dim_cols)  # type: ignore[arg-type]
+    n = len(frame)
+    out: dict[str, Any] = {}
+    out["story_id"] = (_required_text(ctx, frame["story_id"], "story_id", "name the coded story")
+                       if "story_id" in frame else pd.Series([pd.NA] * n, dtype="string"))
+    out["start"] = _int_positions(ctx, frame["start"], "start") if "start" in frame else \
+        pd.array([pd.NA] * n, dtype="Int64")
+    out["end"] = _int_positions(ctx, frame["end"], "end") if "end" in frame else pd.array([pd.NA] * n, dtype="Int64")
+    st, en = pd.Series(out["start"]), pd.Series(out["end"])
+    half = st.isna() != en.isna()
+    items = [(int(i), "end" if en.isna().iat[int(i)] else "start", None,
+              "only one of 'start' and 'end' is given; give both (end exclusive) or neither (whole story)")
+             for i in np.flatnonzero(half.to_numpy())]
+    both = st.notna() & en.notna()
+    order = both & (en.fillna(0) <= st.fillna(0))
+    items += [(int(i), "end", int(en.iat[int(i)]),
+               f"end {int(en.iat[int(i)])} is not after start {int(st.iat[int(i)])}; 'end' is exclusive, so it "
+               "must be greater than 'start'") for i in np.flatnonzero(order.to_numpy())]
+    ctx.add_many(items, "bad spans")
+    if "dimension" in frame:
+        dim_text = _required_text(ctx, frame["dimension"], "dimension", "name the dimension (e.g. valence)")
+        dim = dim_text.map(lambda v: _DIMENSION_NAME_ALIASES.get(column_key(v), str(v).strip())
+                           if v is not pd.NA else pd.NA).astype("string")
+    else:
+        dim = pd.Series([pd.NA] * n, dtype="string")
+    out["dimension"] = dim
+    if "value" in frame:
+        val = _required_text(ctx, frame["value"], "value", "give the code's value")
+        fixed, bad_items = [], []
+        for i, (d, v) in enumerate(zip(dim.tolist(), val.tolist())):
+            if v is pd.NA or d is pd.NA or d not in _DIMENSION_VALUE_ALIASES:
+                fixed.append(v)
+                continue
+            got = _DIMENSION_VALUE_ALIASES[d].get(column_key(v) if column_key(v) else str(v).strip())
+            if got is None:
+                allowed = "/".join(DIMENSION_VALUES[d])
+                bad_items.append((i, "value", v, f"column 'value': {_show(v)} is not a value of dimension {d!r}; "
+                                  f"use {allowed}{ctx.suffix('value')}"))
+                fixed.append(v)
+            else:
+                fixed.append(got)
+        ctx.add_many(bad_items, "bad code values")
+        out["value"] = pd.Series(fixed, dtype="string")
+    else:
+        out["value"] = pd.Series([pd.NA] * n, dtype="string")
+    out["coder"] = _text_or_na(frame, "coder", n)
+    if "coder" not in frame.columns:
+        ctx.add(None, "coder", None, "no 'coder' column: the codes are not attributed to anyone; add a 'coder' "
+                "(codeur) column", severity="warning")
+    if "source" in frame:
+        src = _choice(ctx, frame["source"], "source", _CODE_SOURCE_ALIASES,
+                      f"use one of {', '.join(CODE_SOURCES)}").fillna("human")
+    else:
+        src = pd.Series(["human"] * n, dtype="string")
+    out["source"] = src
+    if "status" in frame:
+        stat = _choice(ctx, frame["status"], "status", _CODE_STATUS_ALIASES,
+                       f"use one of {', '.join(CODE_STATUSES)}")
+    else:
+        stat = pd.Series([pd.NA] * n, dtype="string")
+    default = src.map(lambda s: "accepted" if s == "human" else "suggested").astype("string")
+    out["status"] = stat.fillna(default).astype("string")
+    if "confidence" in frame:
+        conf, _ = _numbers(ctx, frame["confidence"], "confidence", guess_decimal(
+            [v for v in frame["confidence"].tolist() if isinstance(v, str)], raw.delimiter))
+        outside = conf.notna() & ((conf < 0) | (conf > 1))
+        items = [(int(i), "confidence", float(conf.iat[int(i)]),
+                  f"column 'confidence': {conf.iat[int(i)]:g} is outside 0…1; give a probability such as 0,85")
+                 for i in np.flatnonzero(outside.to_numpy())]
+        ctx.add_many(items, "confidence outside 0..1")
+        out["confidence"] = conf
+    else:
+        out["confidence"] = pd.Series([np.nan] * n, dtype="float64")
+    out["codebook_version"] = _text_or_na(frame, "codebook_version", n).fillna("")
+    out["created_at"] = _created_at(ctx, frame["created_at"]) if "created_at" in frame else \
+        pd.Series([""] * n, dtype="string")
+    out["memo"] = _text_or_na(frame, "memo", n).fillna("")
+    table = pd.DataFrame(out)
+    absent = [c for c in CANONICAL["codes"] if c not in frame.columns]
+    extras = frame[[c for c in frame.columns if c not in CANONICAL["codes"] and c not in ("_row", "_col")]]
+    return _finish_table(ctx, table, CANONICAL["codes"], extras, absent)
+
+
+# --------------------------------------------------------------------------- public loaders
+
+NORMALISERS: dict[str, Callable[[RawTable, Mapping[str, str] | None], pd.DataFrame]] = {
+    "stories": normalise_stories,
+    "activities": normalise_activities,
+    "indicators": normalise_indicators,
+    "msc": normalise_msc,
+    "arena": normalise_arena,
+    "codes": normalise_codes,
+}
+
+
+def _load(kind: str, path: Any, mapping: Mapping[str, str] | None, sheet: str | int | None) -> pd.DataFrame:
+    raw = _as_raw(path, sheet, kind)
+    return NORMALISERS[kind](raw, mapping)
+
+
+def load_stories(path: PathLike | pd.DataFrame, *, mapping: Mapping[str, str] | None = None,
+                 sheet: str | int | None = None) -> pd.DataFrame:
+    """Load and validate a stories table.
+
+    Parameters
+    ----------
+    path : path-like or DataFrame
+        CSV/XLSX/JSONL file, a folder of ``.txt`` files (one story each), or a
+        DataFrame to validate.
+    mapping : mapping, optional
+        ``{"column in file": "canonical name"}``; wins over the Dutch aliases.
+    sheet : str or int, optional
+        XLSX sheet.
+
+    Returns
+    -------
+    DataFrame
+        ``story_id``, ``text`` (``""`` when empty), ``activity``, ``activity_goal``,
+        ``storyteller_role`` (string, ``<NA>`` when absent), ``collected_on``
+        (``datetime64[ns]``), ``track``, ``domain``, ``why_significant``, ``area``,
+        ``language``, then the file's other columns (case variables).  Columns the
+        file lacks are ``<NA>`` and listed in ``attrs["absent_columns"]``.
+
+    Raises
+    ------
+    ValidationError
+        Listing every error: missing ``story_id``/``text`` columns (with the columns
+        found), empty or duplicate ids (with their lines), impossible dates,
+        malformed CBS codes, unreadable files.  Empty texts are only warnings.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
+    >>> _ = p.write_text("id,verhaal,rol\\nS1,Fijn,ouder\\nS2, ,deelnemer\\n", encoding="utf-8")
+    >>> df = load_stories(p)
+    >>> df["storyteller_role"].tolist(), df.attrs["warnings"][0].message[:35]
+    (['ouder', 'deelnemer'], '1 story has no text and will not be')
+    """
+    return _load("stories", path, mapping, sheet)
+
+
+def load_activities(path: PathLike | pd.DataFrame, *, mapping: Mapping[str, str] | None = None,
+                    sheet: str | int | None = None) -> pd.DataFrame:
+    """Load and validate an activities table (``activity`` unique; ``social_work_type`` one of
+    :data:`SOCIAL_WORK_TYPES`, Dutch spellings and case tolerated).  See :func:`load_stories`."""
+    return _load("activities", path, mapping, sheet)
+
+
+def load_indicators(path: PathLike | pd.DataFrame, *, mapping: Mapping[str, str] | None = None,
+                    sheet: str | int | None = None) -> pd.DataFrame:
+    """Load and validate an indicators table, long or wide, always returned long.
+
+    Wide tables have one column per period (``2024K1``, ``2024-Q1``,
+    ``2024 kwartaal 1``, ``2024-03``, ``2024``) or one column per indicator
+    (with a ``period`` column).  Values may use a decimal comma and thousands
+    dot (``1.234,5``) or the English convention (guessed per file), and CBS
+    symbols: ``.`` missing, ``x`` confidential, ``*`` provisional (``12,5*``),
+    ``-``/``–`` nil (0).  Periods become ``2025-Q1``/``2025-03``/``2025`` with
+    ``period_start``; areas are checked as CBS codes (malformed ``GM``/``WK``/``BU``
+    codes are errors, free names a warning).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "ind.csv"
+    >>> _ = p.write_text("indicator;gebied;2025K1;2025K2\\nBezoekers;WK990102;1.234,5;12*\\n", encoding="utf-8")
+    >>> df = load_indicators(p)
+    >>> df[["period", "value", "status"]].values.tolist()
+    [['2025-Q1', 1234.5, 'ok'], ['2025-Q2', 12.0, 'provisional']]
+    """
+    return _load("indicators", path, mapping, sheet)
+
+
+def load_msc(path: PathLike | pd.DataFrame, *, mapping: Mapping[str, str] | None = None,
+             sheet: str | int | None = None) -> pd.DataFrame:
+    """Load and validate MSC selection rounds (``selected`` read from ja/nee/1/0/x/true/empty;
+    ``round`` as integers when written ``1``/``ronde 1``).  See :func:`load_stories`."""
+    return _load("msc", path, mapping, sheet)
+
+
+def load_arena(path: PathLike | pd.DataFrame, *, mapping: Mapping[str, str] | None = None,
+               sheet: str | int | None = None) -> pd.DataFrame:
+    """Load and validate an effect-arena table (``role``: investeerder→investor,
+    incasseerder→beneficiary; ``beide`` gives one row of each).  See :func:`load_stories`."""
+    return _load("arena", path, mapping, sheet)
+
+
+def load_codes(path: PathLike | pd.DataFrame, *, mapping: Mapping[str, str] | None = None,
+               sheet: str | int | None = None) -> pd.DataFrame:
+    """Load and validate a codes table, long (one row per coding) or wide (one column per
+    dimension, e.g. ``valence``/``valentie``), always returned long with Dutch labels
+    (positief, bedoeld, …) turned into the English keys.  See :func:`load_stories`."""
+    return _load("codes", path, mapping, sheet)
+
+
+def load_table(path: PathLike | pd.DataFrame, kind: str | None = None, *,
+               mapping: Mapping[str, str] | None = None, sheet: str | int | None = None) -> pd.DataFrame:
+    """Load any canonical table; the kind is inferred from the columns when not given.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text("activiteit,effect,belanghebbende,rol\\nA,Minder schulden,Woningcorporatie,incasseerder\\n")
+    >>> load_table(p).attrs["kind"]
+    'arena'
+    """
+    if kind is not None and kind not in NORMALISERS:
+        raise ImpactError(f"unknown table kind {kind!r}; use one of {', '.join(KINDS)}")
+    raw = _as_raw(path, sheet, kind)
+    if kind is None:
+        if raw.frame.shape[1] == 0:
+            raise ValidationError(raw.problems or [Problem(raw.file, None, None, None, "no table found")],
+                                  summary=f"{raw.file}: cannot read the table")
+        kind = infer_kind(list(raw.frame.columns), filename=raw.path.name)
+    return NORMALISERS[kind](raw, mapping)
+
+
+__all__ = [
+    "SOCIAL_WORK_TYPES",
+    "TRACKS",
+    "ROLES",
+    "CODE_SOURCES",
+    "CODE_STATUSES",
+    "DIMENSION_VALUES",
+    "load_stories",
+    "load_activities",
+    "load_indicators",
+    "load_msc",
+    "load_arena",
+    "load_codes",
+    "load_table",
+    "to_text",
+]
