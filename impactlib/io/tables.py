@@ -821,7 +821,7 @@ def _created_at(ctx: _Ctx, s: pd.Series) -> pd.Series:
         if ts is None or ts is pd.NaT:
             return None
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if ts.microsecond else "%Y-%m-%dT%H:%M:%SZ")
 
     parsed = _map_unique(s, conv)
     bad = parsed.isna() & ~_is_blank(s)
