@@ -869,7 +869,7 @@ class CodingStore:
         lengths = dict(self._con.execute("SELECT story_id, length(text) FROM stories"))
         unknown_ids: dict[str, list[int]] = {}
         if lines is None:
-            lines = df.attrs.get("lines") or [i + 2 for i in range(len(df))]
+            lines = _source_lines(df)
         out = []
         for (i, rec), line in zip(enumerate(df.to_dict("records")), lines):
             ev: dict[str, Any] = {}
@@ -1070,29 +1070,15 @@ class CodingStore:
         if df.empty:
             return []
         if "dimension" in df.columns:
-            long = df.copy()
-            lines = [i + 2 for i in range(len(df))]
+            long, lines = df.copy(), _source_lines(df)
         else:
             cb = self.codebook(codebook_version)
-            dims = [d for d in cb.dimensions if d in df.columns]
-            if not dims:
+            if not any(d in df.columns for d in cb.dimensions):
                 raise StoreError(
                     f"{src}: no dimension columns found; expected one of {', '.join(cb.dimensions)} "
                     f"(or a long table with 'dimension' and 'value'); found: {', '.join(map(str, df.columns))}"
                 )
-            recs, lines = [], []
-            for i, rec in enumerate(df.to_dict("records")):
-                for d in dims:
-                    if _is_missing(rec.get(d)):
-                        continue
-                    recs.append({
-                        "story_id": rec.get("story_id"), "start": rec.get("start"), "end": rec.get("end"),
-                        "dimension": d, "value": rec[d], "confidence": rec.get(f"{d}_confidence"),
-                        "evidence": rec.get("evidence"),
-                        "codebook_version": rec.get("codebook_version"),
-                    })
-                    lines.append(i + 2)
-            long = pd.DataFrame(recs)
+            long, lines = _wide_to_long(df, list(cb.dimensions), _source_lines(df))
             if long.empty:
                 return []
         long.attrs["source"] = src
@@ -1135,15 +1121,25 @@ class CodingStore:
             written then.
         """
         df = _read_codes(codes, sheet=sheet) if not isinstance(codes, pd.DataFrame) else codes
-        if "story_id" not in df.columns or "dimension" not in df.columns and "value" not in df.columns:
-            raise StoreError(
-                f"{df.attrs.get('source', 'codes')}: not a codes table; needs columns story_id, dimension, "
-                f"value (found: {', '.join(map(str, df.columns))})"
-            )
+        src = df.attrs.get("source", "codes")
+        lines = _source_lines(df)
+        if "story_id" not in df.columns:
+            raise StoreError(f"{src}: not a codes table; needs a story_id column (found: {', '.join(map(str, df.columns))})")
+        if "dimension" not in df.columns:
+            cb = self.codebook(codebook_version)
+            if not any(d in df.columns for d in cb.dimensions):
+                raise StoreError(
+                    f"{src}: not a codes table; needs columns dimension and value, or a column per dimension "
+                    f"({', '.join(cb.dimensions)}); found: {', '.join(map(str, df.columns))}"
+                )
+            df, lines = _wide_to_long(df, list(cb.dimensions), lines)
+            if df.empty:
+                return ImportSummary(0, 0)
         events = self._validate_codes(
             df,
             default_version=codebook_version,
             defaults={"coder": coder, "source": source, "status": status},
+            lines=lines,
         )
         with self.transaction():
             ids, skipped = self._bulk_insert(events, skip="exact")
@@ -1272,27 +1268,86 @@ def open_store(path: str | os.PathLike, **kwargs: Any) -> CodingStore:
     return CodingStore(path, **kwargs)
 
 
+_CODE_ALIASES = {"verhaal_id": "story_id", "verhaalnummer": "story_id", "id": "story_id", "dimensie": "dimension",
+                 "waarde": "value", "code": "value", "codeur": "coder", "codeerder": "coder", "bron": "source",
+                 "zekerheid": "confidence", "begin": "start", "eind": "end", "codeboekversie": "codebook_version"}
+
+
 def _read_codes(path: str | os.PathLike, *, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read a codes table from CSV/XLSX via :mod:`impactlib.io` when available."""
+    """Read a codes table from CSV/XLSX.
+
+    Uses :func:`impactlib.io.load_codes` (encodings, delimiters, Dutch aliases, wide
+    tables).  When that loader finds problems, the file is read raw instead so that the
+    store's own validation reports **every** problem (unknown story ids, codebook
+    versions, …) in one go, located by line.
+    """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(2, "No such file", str(p))
-    try:
-        from impactlib.io import load_codes  # type: ignore[attr-defined]
-    except ImportError:
-        load_codes = None
+    load_codes = None
+    for mod in ("impactlib.io", "impactlib.io.tables"):
+        try:
+            load_codes = getattr(__import__(mod, fromlist=["load_codes"]), "load_codes")
+            break
+        except (ImportError, AttributeError):
+            continue
     if load_codes is not None:
-        kwargs = {"sheet": sheet} if sheet is not None else {}
-        df = load_codes(p, **kwargs)
-    elif p.suffix.lower() in (".xlsx", ".xlsm"):
-        df = pd.read_excel(p, sheet_name=sheet or 0, dtype=object)
-        df.attrs["source"] = p.name
+        try:
+            return load_codes(p, **({"sheet": sheet} if sheet is not None else {}))
+        except ValidationError:
+            pass  # re-read raw below; our validation lists every problem
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            df = pd.read_excel(p, sheet_name=sheet or 0, dtype=object)
+        except Exception as exc:
+            raise StoreError(f"{p.name}: not a readable XLSX file ({exc}); save it as .xlsx") from None
     else:
-        df = pd.read_csv(p, dtype=object, sep=None, engine="python", encoding="utf-8-sig", keep_default_na=False)
+        df = None
+        for enc in ("utf-8-sig", "cp1252"):
+            try:
+                df = pd.read_csv(p, dtype=object, sep=None, engine="python", encoding=enc, keep_default_na=False)
+                break
+            except UnicodeDecodeError:
+                continue
+            except (pd.errors.ParserError, ValueError) as exc:
+                raise StoreError(f"{p.name}: cannot read the CSV file ({exc}); check delimiters and quotes") from None
+        if df is None:
+            raise StoreError(f"{p.name}: not UTF-8 or cp1252 text; save the file as CSV UTF-8")
         df = df.replace({"": None})
-        df.attrs["source"] = p.name
-    df.attrs.setdefault("source", p.name)
+    df = df.rename(columns=lambda c: _CODE_ALIASES.get(str(c).strip().lower(), str(c).strip().lower()))
+    df.attrs["source"] = p.name
     return df
+
+
+def _source_lines(df: pd.DataFrame) -> list[int]:
+    """1-based file lines of the rows (from the loader's ``attrs['lines']``, else header + index)."""
+    lines = df.attrs.get("lines")
+    if lines is not None:
+        try:
+            got = [int(x) for x in lines]
+            if len(got) == len(df):
+                return got
+        except (TypeError, ValueError):
+            pass
+    return [i + 2 for i in range(len(df))]
+
+
+def _wide_to_long(df: pd.DataFrame, dims: Sequence[str], lines: Sequence[int]) -> tuple[pd.DataFrame, list[int]]:
+    """Tagger-style rows (a column per dimension, ``<dim>_confidence``) to long code rows."""
+    dims = [d for d in dims if d in df.columns]
+    passthrough = [c for c in ("story_id", "start", "end", "coder", "source", "status", "codebook_version",
+                               "created_at", "memo", "evidence") if c in df.columns]
+    recs, out_lines = [], []
+    for rec, line in zip(df.to_dict("records"), lines):
+        for d in dims:
+            if _is_missing(rec.get(d)):
+                continue
+            recs.append({**{c: rec.get(c) for c in passthrough}, "dimension": d, "value": rec[d],
+                         "confidence": rec.get(f"{d}_confidence")})
+            out_lines.append(line)
+    long = pd.DataFrame(recs)
+    long.attrs["source"] = df.attrs.get("source", "codes")
+    return long, out_lines
 
 
 def write_table(df: pd.DataFrame, path: Path, *, sheet: str = "codes", info: Mapping[str, Any] | None = None) -> None:
