@@ -82,12 +82,16 @@ DUTCH = 65536
 MEER = 131072
 ALPHA = 262144
 SUBJ = 524288  # subject pronoun
+NOW = 1048576  # the clause speaks about the present
+PREP = 2097152
 
 _BOUNDARY_WORDS = frozenset({
     ",", ";", ":", "(", ")", "-", "–", "en", "maar", "want", "omdat", "terwijl", "doordat",
     "waardoor", "daardoor", "zodat", "toen", "als", "dus", "of", "dat", "die", "wat", "hoewel",
 })
 _HARD_SPLIT = frozenset({";", "maar"})
+_STRONG_NOW = frozenset({"nu", "inmiddels", "sindsdien", "tegenwoordig", "intussen", "ondertussen"})
+_PREPOSITIONS = frozenset({"met", "van", "bij", "naar", "op", "aan", "voor", "in", "uit", "door", "tegen", "over", "om", "via", "zonder", "achter", "onder", "tussen", "richting", "binnen", "buiten"})
 _POSSESSIVES = frozenset({"mijn", "m'n", "mn", "zijn", "z'n", "zn", "haar", "hun", "onze", "ons", "je", "jouw", "uw", "d'r"})
 _SUBJECT_PRONOUNS = frozenset({"ik", "wij", "we", "hij", "zij", "ze", "u", "je", "jij"})
 _PERSON_NOUNS = frozenset({
@@ -336,6 +340,10 @@ class ImpactSuggester:
             flags |= CHANGE
         if lower in L.BEFORE_MARKERS:
             flags |= BEFORE
+        if lower in L.NOW_MARKERS:
+            flags |= NOW
+        if lower in _PREPOSITIONS:
+            flags |= PREP
         if lower in L.CHAIN_MARKERS:
             flags |= CHAIN
         if lower in self._side_words or lemma in self._side_words or any(
@@ -369,7 +377,10 @@ class ImpactSuggester:
                 pol = 0.7 if key == "positive" else -0.7
                 src = "codeboek"
                 break
-        if not pol and self._general and not flags & (STOP | DEC | INC | NEG) and lower not in L.CHANGE_MARKERS:
+        if not pol and lower in L.FORM_POLARITY:
+            pol, src = L.FORM_POLARITY[lower], "codeboek"
+        if (not pol and self._general and not flags & (STOP | DEC | INC | NEG) and lower not in L.CHANGE_MARKERS
+                and lower not in L.NEUTRAL_WORDS and lemma not in L.NEUTRAL_WORDS):
             g = self._general.get(lower)
             if g is None:
                 g = self._general.get(lemma)
@@ -457,12 +468,24 @@ class ImpactSuggester:
                 english += 1
             elif f.flags & DUTCH:
                 dutch += 1
+        first_now = n
+        for k, f in enumerate(fl):
+            if f.lemma in _STRONG_NOW:
+                first_now = k
+                break
         for si in range(len(starts) - 1):
             s, e = starts[si], starts[si + 1]
+            if s <= first_now < e:
+                first_now = s
             for cs, ce in self._clauses(fl, s, e):
                 seg = self._analyse(doc, fl, cs, ce, goal, role)
                 if seg is not None:
                     segments.append(seg)
+        # the situation before the change (before the first 'now' marker) weighs less
+        for seg in segments:
+            seg["weight"] = 1.0 if (seg["start"] >= first_now or seg["change"]) else 0.5
+            if seg["before"] and not seg["now"]:
+                seg["weight"] = 0.3
         if len(segments) > self.max_segments:
             keep = sorted(segments, key=lambda g: -g["strength"])[: self.max_segments]
             keep_ids = {id(g) for g in keep}
@@ -515,12 +538,28 @@ class ImpactSuggester:
                         i = j
                         continue
             if f.pol:
-                # 'niet alleen ... maar ook' is not loneliness
-                if not (f.lemma == "alleen" and i > s and fl[i - 1].flags & NEG):
+                # 'alleen' is 'lonely' only after words like 'zo', 'me', 'voel' ('niet alleen' = not only)
+                if f.lemma != "alleen" or (
+                    i > s and fl[i - 1].lemma in L.ALONE_CONTEXT and not (fl[i - 1].flags & NEG and (i + 1 >= e or fl[i + 1].lemma != "meer"))
+                ):
                     terms.append([i, f.pol, 0, [], f.lemma])
             i += 1
         if not terms:
             return 0.0, [], []
+        # 'eerst/vroeger/bij de start ... nu ...': the part before 'nu' describes the old situation
+        now_at = -1
+        before_at = -1
+        for j in range(s, e):
+            fj = fl[j]
+            if fj.flags & BEFORE and before_at < 0:
+                before_at = j
+            elif fj.lemma in _STRONG_NOW and before_at >= 0:
+                now_at = j
+                break
+        if now_at > 0:
+            kept = [t for t in terms if t[0] > now_at]
+            if kept:
+                terms = kept
         triggers = []
         for j in range(s, e):
             f = fl[j]
@@ -537,7 +576,7 @@ class ImpactSuggester:
             lim = min(e, j + 9)
             while k < lim:
                 fk = fl[k]
-                if fk.flags & BOUND and k > j + 1:
+                if fk.flags & BOUND:
                     break
                 for t in terms:
                     if t[0] == k:
@@ -602,8 +641,6 @@ class ImpactSuggester:
         flags_all = 0
         for k in range(s, e):
             flags_all |= fl[k].flags
-        if flags_all & BEFORE and not flags_all & (CHANGE | NEG | DEC):
-            return None  # the situation before, not a change
         valence = "positive" if score > 0 else "negative"
         v_conf = 0.5 + 0.45 * math.tanh(abs(score) / 0.8)
         # ---------------- intentionality
@@ -631,15 +668,15 @@ class ImpactSuggester:
         # ---------------- directness: who changes
         who, who_group, chain = self._who(fl, s, e, goal, role)
         participant = who_group == "deelnemer"
-        i_score = 0.0
+        # intended by default (what the activity is there for); unintended needs evidence
         if goal is None:
             i_score = 0.3
         else:
-            i_score += 0.9 * min(len(overlap), 2) + 0.45 * min(len(cluster), 2) - 0.3
-        i_score += 0.6 * len(intended_cues[:2])
+            i_score = 0.35 + 0.5 * min(len(overlap), 2) + 0.25 * min(len(cluster), 2)
+        i_score += 0.4 * len(intended_cues[:2])
         i_score -= 0.9 * len(side[:2])
         if not participant and who_group is not None:
-            i_score -= 0.6
+            i_score -= 0.9 if not overlap else 0.4
         intentionality = "intended" if i_score >= 0 else "unintended"
         i_conf = 0.5 + 0.45 * math.tanh(abs(i_score) / 0.9)
         d_score = 0.0  # > 0 -> indirect
@@ -708,10 +745,17 @@ class ImpactSuggester:
             "strength": strength,
             "info": info,
             "lemmas": {fl[k].lemma for k in range(s, e) if fl[k].flags & CONTENT},
+            "now": bool(flags_all & NOW),
+            "before": bool(flags_all & BEFORE),
+            "change": bool(flags_all & (NOW | DEC)),
         }
 
     def _who(self, fl, s, e, goal: _Goal | None, role: str | None) -> tuple[str, str | None, str]:
-        """The first actor of a clause and its group ('deelnemer' or another group)."""
+        """The first actor of a clause and its group ('deelnemer' or another group).
+
+        Actor nouns right after a preposition ('met de school', 'van de huisarts') are
+        objects, not the one who changes, and are skipped.
+        """
         participants = goal.participants if goal is not None else frozenset()
         teller_is_participant = True
         if role:
@@ -729,44 +773,54 @@ class ImpactSuggester:
                 chain = f.lemma
                 break
         k = s
+        after_prep = -10
         while k < e:
             f = fl[k]
+            flags = f.flags
             lemma = f.lemma
-            if f.group is not None or lemma in participants:
-                if lemma in participants or (f.group == "familie" and lemma in participants):
-                    return lemma, "deelnemer", chain
-                return lemma, f.group, chain
-            if f.flags & POSS:
-                # 'mijn dochter': the noun decides; look one or two tokens ahead
-                for j in (k + 1, k + 2):
-                    if j < e and (fl[j].group is not None or fl[j].lemma in participants):
-                        break
-                else:
-                    if f.flags & FIRST and lemma in ("mijn", "m'n", "mn", "onze", "ons"):
-                        k += 1
-                        continue
+            if flags & PREP:
+                after_prep = k
                 k += 1
                 continue
-            if f.flags & SUBJ:
-                if f.flags & FIRST:
-                    return lemma, ("deelnemer" if teller_is_participant else (role or "verteller")), chain
-                if lemma in ("hij", "zij", "ze"):
+            object_position = k - after_prep <= 3
+            if (f.group is not None or lemma in participants) and not object_position:
+                if lemma in participants:
+                    return lemma, "deelnemer", chain
+                return lemma, f.group, chain
+            if flags & SUBJ and not object_position:
+                if flags & FIRST:
+                    if teller_is_participant:
+                        return lemma, "deelnemer", chain
+                    if lemma in ("ik",):
+                        return lemma, role or "verteller", chain
+                    # 'we' of a professional: the organisation; keep looking
+                elif lemma in ("hij", "zij", "ze"):
                     # third person: the participant a professional/teller talks about
                     return lemma, ("deelnemer" if not teller_is_participant else None), chain
             k += 1
         return "", None, chain
 
     # ------------------------------------------------------------------ story level
+    def _why(self, text: str | None) -> tuple[float, set[str], list[str]]:
+        """Valence score and content lemmas of the why-significant text."""
+        if not text or not str(text).strip():
+            return 0.0, set(), []
+        doc = self.nlp.make_doc(str(text)[:2000])
+        feats = self._feats
+        fl = []
+        for t in doc:
+            f = feats.get(t.lower)
+            if f is None:
+                f = self._feat(t.lower, t.lower_, 0)
+                feats[t.lower] = f
+            fl.append(f)
+        score, ev, _ = self._valence(fl, 0, len(fl))
+        lemmas = {f.lemma for f in fl if f.flags & CONTENT}
+        return score, lemmas, ev
+
     def _story(self, doc, segments, fl, goal, role, notes):
-        why = doc._.why_significant
-        why_lemmas: set[str] = set()
-        why_score = 0.0
-        if why and str(why).strip():
-            for w in re.findall(r"\w[\w\-']*", str(why).lower()):
-                lm = lemmatize_word(w)
-                if w not in L.STOPWORDS and len(w) > 2:
-                    why_lemmas.add(lm)
-        if not segments:
+        why_score, why_lemmas, why_ev = self._why(doc._.why_significant)
+        if not segments and abs(why_score) < self.min_polarity:
             return {
                 "valence": None,
                 "intentionality": None,
@@ -777,22 +831,46 @@ class ImpactSuggester:
                 "segment": None,
                 "evidence": {"reason": "geen effect gevonden (geen woorden met een waardering in een zin over verandering)", "notes": notes},
             }
+        # story valence: the effects (later ones and 'now' ones weigh more) plus why-significant
+        total = 0.0
+        n = len(segments)
+        for i, seg in enumerate(segments):
+            total += seg["weight"] * max(-1.5, min(1.5, seg["info"]["score"]["valence"]))
+        if n:
+            total /= max(1.0, sum(seg["weight"] for seg in segments) ** 0.5)
+        total += 1.2 * max(-1.5, min(1.5, why_score)) + 0.15
+        story_valence = "positive" if total > 0 else "negative"
         best = None
         best_key = None
         for idx, seg in enumerate(segments):
             ov = len(seg["lemmas"] & why_lemmas)
-            key = (ov, seg["strength"])
+            agree = 1 if seg["valence"] == story_valence else 0
+            key = (agree, ov * 0.8 + seg["weight"] + 0.3 * min(abs(seg["info"]["score"]["valence"]), 1.5))
             if best_key is None or key > best_key:
                 best, best_key = idx, key
+        v_conf = round(0.5 + 0.45 * math.tanh(abs(total) / 1.0), 3)
+        if best is None:
+            out = {"valence": story_valence, "intentionality": None, "directness": None,
+                   "valence_confidence": v_conf, "intentionality_confidence": None,
+                   "directness_confidence": None, "segment": None,
+                   "evidence": {"reason": "alleen waarom belangrijk: " + ", ".join(why_ev), "notes": notes}}
+            return out
         seg = segments[best]
         info = seg["info"]
         reason = "hoofdeffect: "
-        if best_key[0] > 0:
-            reason += f"meeste overlap met waarom belangrijk ({best_key[0]} woorden)"
+        if why_lemmas and best_key[1] and len(seg["lemmas"] & why_lemmas):
+            reason += f"overlap met waarom belangrijk ({len(seg['lemmas'] & why_lemmas)} woorden)"
         else:
             reason += "sterkste effect"
+        if why_ev:
+            reason += "; waarom belangrijk: " + ", ".join(why_ev)
         out = {k: info[k] for k in ("valence", "intentionality", "directness", "valence_confidence",
                                      "intentionality_confidence", "directness_confidence")}
+        if out["valence"] != story_valence:
+            out["valence"] = story_valence
+            out["valence_confidence"] = round(min(v_conf, 0.6), 3)
+        else:
+            out["valence_confidence"] = round(max(v_conf, info["valence_confidence"]), 3)
         out["segment"] = best
         out["evidence"] = {"reason": reason, "main": info["evidence"], "notes": notes,
                            "n_effects": len(segments)}

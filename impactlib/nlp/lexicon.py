@@ -39,7 +39,6 @@ LEMMA_OVERRIDES: dict[str, str] = {
     "beter": "beter",
     "erger": "erger",
     "slechter": "slechter",
-    "zorgen": "zorg",
     "ouders": "ouder",
     "kinderen": "kind",
     "buren": "buur",
@@ -90,7 +89,7 @@ CHANGE_MARKERS = frozenset({
     "terug", "uiteindelijk", "ondertussen", "sinds",
 })
 #: Markers of the situation before the activity (not an effect on its own).
-BEFORE_MARKERS = frozenset({"vroeger", "voorheen", "destijds", "eerst", "aanvankelijk", "toentertijd", "vorig"})
+BEFORE_MARKERS = frozenset({"vroeger", "voorheen", "destijds", "eerst", "aanvankelijk", "toentertijd", "vorig", "start", "begin", "toen", "eerder"})
 #: Chain connectives: the effect arises through another change.
 CHAIN_MARKERS = frozenset({"doordat", "waardoor", "daardoor", "hierdoor", "zodat", "gevolg", "daarom", "dus", "waarop"})
 CHAIN_PHRASES = (("met", "als", "gevolg"), ("tot", "gevolg"), ("als", "gevolg"), ("het", "gevolg"))
@@ -222,6 +221,33 @@ GOAL_CLUSTERS: dict[str, frozenset[str]] = {
         "eigen", "kracht", "versterken", "sterker", "overzicht", "grip",
     }),
 }
+
+#: Word forms (not lemmas) with a fixed polarity: their lemma is ambiguous ('zorgen' -> 'zorg' = care).
+FORM_POLARITY: dict[str, float] = {
+    "zorgen": -0.5, "bezorgd": -0.6, "alleen": -0.6, "eenzaam": -0.7,
+}
+#: Words after which 'alleen' means lonely rather than 'only'.
+ALONE_CONTEXT = frozenset({
+    "zo", "me", "mij", "erg", "heel", "zich", "helemaal", "minder", "vaak", "ben", "was", "voel",
+    "voelde", "voelt", "zat", "zit", "sta", "stond", "thuis", "nu", "echt", "vreselijk", "zelf",
+    "wonen", "woon", "woonde", "woont", "ontzettend", "eenzaam", "niet", "meer",
+})
+#: General-lexicon words that carry no valence in stories about social work.
+NEUTRAL_WORDS = frozenset({
+    "half", "laat", "vroeg", "nodig", "recht", "vrijwillig", "huishoudelijk", "heus", "vet",
+    "stiekem", "oud", "klein", "groot", "snel", "serieus", "enig", "belangrijk", "vreemd", "eigen",
+    "gewoon", "echt", "zeker", "helemaal", "precies", "duidelijk", "bepaald", "bijzonder", "dood",
+    "lang", "kort", "hard", "vol", "leeg", "zwart", "wit", "open", "dicht", "vast", "los", "laag",
+    "hoog", "nieuw", "jong", "bekend", "enkel", "apart", "direct", "gewoonweg", "normaal", "raar",
+    "verschillend", "verschillende", "ander", "extra", "even", "ver", "dichtbij", "zwaarder",
+    "donker", "licht", "warm", "koud", "vrij", "eerlijk", "heel", "erg", "best", "flink", "ontzettend",
+    "enorm", "vreselijk", "verschrikkelijk", "behoorlijk", "aardig", "redelijk", "wel", "juist", "hele",
+    "sociaal", "financieel", "maatschappelijk", "professioneel", "medisch", "structureel", "moeilijker",
+    "net", "zitten", "lijken", "bezig", "mogelijk", "gemiddeld", "algemeen", "officieel", "formeel",
+    "zwak", "dun", "dik", "rond", "plat", "scherp", "zacht", "stil", "druk", "gek", "simpel",
+})
+#: Markers that the clause speaks about the present (after the change).
+NOW_MARKERS = frozenset({"nu", "inmiddels", "sindsdien", "tegenwoordig", "sinds", "intussen", "ondertussen", "eindelijk", "weer", "nog steeds", "toch", "uiteindelijk", "daarna", "na"})
 
 #: Function words ignored in goal overlap and language detection.
 STOPWORDS = frozenset("""
