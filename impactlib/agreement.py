@@ -661,6 +661,14 @@ def _point_estimates(dim: _Dimension, p: _Patterns) -> tuple[dict[str, float], l
 # Public API
 # ---------------------------------------------------------------------------
 
+def _confusion_dict(dim: _Dimension) -> dict[str, object]:
+    """Confusion counts of a two-coder dimension as plain lists (safe in ``DataFrame.attrs``)."""
+    k = len(dim.labels)
+    pairs = dim.matrix[(dim.matrix >= 0).all(axis=1)]
+    table = np.bincount(pairs[:, 0].astype(np.int64) * k + pairs[:, 1], minlength=k * k).reshape(k, k)
+    return {"rows": dim.coders[0], "columns": dim.coders[1], "labels": list(dim.labels), "counts": table.tolist()}
+
+
 def reliability(df: pd.DataFrame, *, unit: str = "story_id", coder: str = "coder",
                 dimensions: Sequence[str] | None = None, level: str = "story", match: str = "exact",
                 coders: Sequence[str] | None = None, statuses: Sequence[str] | None = CURRENT_STATUSES,
@@ -699,7 +707,11 @@ def reliability(df: pd.DataFrame, *, unit: str = "story_id", coder: str = "coder
         percent_agreement, cohen_kappa, fleiss_kappa, krippendorff_alpha``,
         ``<statistic>_ci_low``/``_ci_high`` for each statistic, ``n_boot``
         and ``note`` (why a statistic is undefined, or empty).
-        ``cohen_kappa`` is ``NaN`` unless there are exactly two coders.
+        ``cohen_kappa`` is ``NaN`` unless exactly two coders coded the
+        dimension (coders without any code for a dimension take no part).
+        ``attrs`` holds ``coders``, ``dimension_coders`` (per dimension) and
+        ``confusion`` (per two-coder dimension: ``rows``, ``columns``,
+        ``labels``, ``counts``).
 
     Raises
     ------
@@ -724,6 +736,7 @@ def reliability(df: pd.DataFrame, *, unit: str = "story_id", coder: str = "coder
                                 coders=coders, statuses=statuses)
     records = []
     dimension_coders: dict[str, list[str]] = {}
+    confusions: dict[str, dict[str, object]] = {}
     for dim in dims:
         valid = dim.matrix >= 0
         coded_units = valid.any(axis=1)
@@ -732,6 +745,8 @@ def reliability(df: pd.DataFrame, *, unit: str = "story_id", coder: str = "coder
         # coders without any code for this dimension take no part (Cohen's κ needs exactly two coders)
         dim = _Dimension(dim.name, dim.matrix[:, used], dim.labels, dim.units, [c for c, u in zip(dim.coders, used) if u])
         dimension_coders[dim.name] = list(dim.coders)
+        if len(dim.coders) == 2:
+            confusions[dim.name] = _confusion_dict(dim)
         p = _patterns(dim.matrix, max(1, len(dim.labels)))
         pairable = int(p.freq.sum())
         if pairable == 0:
@@ -763,6 +778,7 @@ def reliability(df: pd.DataFrame, *, unit: str = "story_id", coder: str = "coder
     out = pd.DataFrame.from_records(records)
     out.attrs["coders"] = all_coders
     out.attrs["dimension_coders"] = dimension_coders
+    out.attrs["confusion"] = confusions
     out.attrs["level"] = _LEVELS[level]
     out.attrs["ci"] = ci
     out.attrs["seed"] = seed
@@ -791,6 +807,8 @@ def compare_to_reference(df: pd.DataFrame, reference_coder: str, *, coders: Sequ
         The columns of :func:`reliability` plus ``reference`` and ``coder``
         first; one row per compared coder × dimension.  With two coders
         ``percent_agreement`` is the accuracy against the reference.
+        ``attrs["confusion_by_coder"]`` holds the confusion counts per coder
+        and dimension (reference in the rows).
 
     Examples
     --------
@@ -819,13 +837,17 @@ def compare_to_reference(df: pd.DataFrame, reference_coder: str, *, coders: Sequ
             f"{_source_name(df)}: nobody to compare with {reference_coder!r}; coders found: "
             + ", ".join(map(repr, found))
         )
-    parts = []
+    parts, confusion = [], {}
     for other in others:
         t = reliability(df, coders=[reference_coder, other], **kwargs)
+        confusion[other] = dict(t.attrs.get("confusion", {}))
+        t.attrs = {}
         t.insert(0, "coder", other)
         t.insert(0, "reference", reference_coder)
         parts.append(t)
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["confusion_by_coder"] = confusion
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1008,15 +1030,12 @@ def confusion_matrix(df: pd.DataFrame, dimension: str, coder_a: str, coder_b: st
     """
     (dim,), _ = _prepare(df, unit=unit, coder=coder, dimensions=[dimension], level=level, match=match,
                          coders=[coder_a, coder_b], statuses=statuses)
-    k = len(dim.labels)
     for j, name in enumerate(dim.coders):
         if not (dim.matrix[:, j] >= 0).any():
             raise ImpactError(
                 f"{_source_name(df)}: coder {name!r} has no codes for dimension {dimension!r}; "
                 f"a confusion matrix needs codes of both coders"
             )
-    both = (dim.matrix >= 0).all(axis=1)
-    pairs = dim.matrix[both]
-    table = np.bincount(pairs[:, 0].astype(np.int64) * k + pairs[:, 1], minlength=k * k).reshape(k, k)
-    out = pd.DataFrame(table, index=pd.Index(dim.labels, name=coder_a), columns=pd.Index(dim.labels, name=coder_b))
-    return out
+    conf = _confusion_dict(dim)
+    return pd.DataFrame(np.array(conf["counts"], dtype=np.int64).reshape(len(dim.labels), len(dim.labels)),
+                        index=pd.Index(dim.labels, name=coder_a), columns=pd.Index(dim.labels, name=coder_b))

@@ -261,7 +261,9 @@ def _ascii_safe(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``impactlib agreement``; returns the exit code."""
-    from impactlib.agreement import CURRENT_STATUSES, compare_to_reference, confusion_matrix, reliability
+    import pandas as pd
+
+    from impactlib.agreement import CURRENT_STATUSES, compare_to_reference, reliability
 
     if args.bootstrap < 0:
         raise ImpactError(f"--bootstrap {args.bootstrap}: use 0 (no intervals) or a positive number such as 1000")
@@ -282,15 +284,13 @@ def run(args: argparse.Namespace) -> int:
             table = reliability(df, coders=coders, **common)
             groups = [(None, table)]
         confusions: dict[tuple, Any] = {}
-        per_dim = table.attrs.get("dimension_coders", {})
-        for key, part in groups:
-            for dim in part["dimension"]:
-                pair = list(key) if key else per_dim.get(dim, [])
-                if len(pair) != 2:
-                    continue
-                confusions[(key, dim)] = confusion_matrix(
-                    df, dim, pair[0], pair[1], unit=args.unit, coder=args.coder_column, level=args.level,
-                    match=args.match, statuses=statuses)
+        for key, _part in groups:
+            found = (table.attrs.get("confusion", {}) if key is None
+                     else table.attrs.get("confusion_by_coder", {}).get(key[1], {}))
+            for dim, conf in found.items():
+                confusions[(key, dim)] = pd.DataFrame(
+                    conf["counts"], index=pd.Index(conf["labels"], name=conf["rows"]),
+                    columns=pd.Index(conf["labels"], name=conf["columns"]))
     for w in caught:
         if issubclass(w.category, UserWarning):
             print(f"warning: {w.message}", file=sys.stderr)
