@@ -44,6 +44,15 @@ LABELS: dict[str, str] = {
     "investor": "investeerder",
     "beneficiary": "incasseerder",
     "collected": "verzameld",
+    "track": "spoor",
+    "activity": "activiteit",
+    "social_work_type": "soort sociaal werk",
+    "period": "periode",
+    "area": "gebied",
+    "wijk": "wijk",
+    "domain": "domein",
+    "storyteller_role": "verteller",
+    "collected_by": "verzamelaar",
 }
 
 CODE_COLUMNS = ["story_id", "start", "end", "dimension", "value", "coder", "source", "status",
