@@ -5,6 +5,11 @@ and empty strings are missing).  They are computed per dimension, at story
 level or at segment (sentence) level, for any number of coders, with
 bootstrap confidence intervals obtained by resampling units.
 
+Labels of the three impact dimensions are compared after mapping their Dutch
+display labels and capitalisation to the stored keys (``positief`` and
+``Positive`` are ``positive``; ``bedoeld`` is ``intended``); all other labels
+are compared exactly as written (after stripping spaces).
+
 Input
 -----
 Two shapes of table are accepted everywhere (see :func:`ratings_table`):
@@ -140,6 +145,25 @@ def _labels(values: pd.Series | Sequence | np.ndarray) -> pd.Series:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     norm = np.array([_norm_label(u) for u in uniques] + [None], dtype=object)
     return pd.Series(norm[codes], index=s.index, dtype="string")
+
+
+#: Dutch display labels (and any capitalisation) of the impact dimensions -> stored keys.
+_IMPACT_KEYS: dict[str, dict[str, str]] = {
+    "valence": {"positive": "positive", "negative": "negative", "positief": "positive", "negatief": "negative"},
+    "intentionality": {"intended": "intended", "unintended": "unintended", "bedoeld": "intended",
+                       "onbedoeld": "unintended"},
+    "directness": {"direct": "direct", "indirect": "indirect"},
+}
+
+
+def _impact_keys(values: pd.Series, dimension: str) -> pd.Series:
+    """Map Dutch display labels of an impact dimension to its English keys; other labels stay as they are."""
+    keys = _IMPACT_KEYS.get(dimension)
+    if keys is None:
+        return values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([keys.get(str(u).lower(), u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype="string")
 
 
 def _is_codes_table(df: pd.DataFrame) -> bool:
@@ -365,6 +389,7 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
         else:
             mask = np.ones(len(sub), dtype=bool)
             value = _labels(sub[dim])
+        value = _impact_keys(value, dim)
         part = pd.DataFrame({
             "unit_key": (unit_key[mask] if unit_key is not None else pd.Series(pd.NA, index=sub.index[mask], dtype="string")).to_numpy(),
             "story": unit_base[mask].to_numpy(),

@@ -457,3 +457,12 @@ def test_coder_without_codes_for_a_dimension_takes_no_part():
     assert out.loc["theme", "coders"] == 3 and np.isnan(out.loc["theme", "cohen_kappa"])
     with pytest.raises(ImpactError, match="coder 'c' has no codes for dimension 'valence'"):
         ag.confusion_matrix(df, "valence", "a", "c")
+
+
+def test_dutch_display_labels_of_impact_dimensions_are_keys_other_labels_exact():
+    df = pd.DataFrame({"story_id": [1, 1, 2, 2], "coder": ["a", "b"] * 2,
+                       "intentionality": ["bedoeld", "intended", "Onbedoeld", "unintended"],
+                       "theme": ["Eenzaamheid", "eenzaamheid", "x", "x"]})
+    out = ag.reliability(df, dimensions=["intentionality", "theme"], n_boot=0).set_index("dimension")
+    assert out.loc["intentionality", "percent_agreement"] == 1.0
+    assert out.loc["theme", "percent_agreement"] == 0.5  # theme labels are compared as written

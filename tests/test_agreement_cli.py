@@ -196,3 +196,24 @@ def test_console_script_runs_without_traceback(tmp_path):
                           text=True)
     assert proc.returncode == 1
     assert "at least 2 coders" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_codes_table_is_validated_with_located_errors(tmp_path, capsys):
+    path = tmp_path / "codes.csv"
+    path.write_text("story_id,dimension,value,coder,status\nS1,valence,positief,a,accepted\n"
+                    "S1,valence,blah,b,accepted\nS2,valence,negative,b,acepted\n", encoding="utf-8")
+    code, _, err = run(capsys, path)
+    assert code == 1 and "Traceback" not in err
+    assert "codes.csv:3: column 'value': 'blah' is not a value of dimension 'valence'" in err
+    assert "codes.csv:4: column 'status': 'acepted' is not allowed" in err
+
+
+def test_dutch_labels_equal_english_keys(tmp_path, capsys):
+    path = tmp_path / "codes.csv"
+    path.write_text("story_id,coder,valence\nS1,a,positief\nS1,b,positive\nS2,a,Negatief\nS2,b,negative\n"
+                    "S3,a,positief\nS3,b,negative\n", encoding="utf-8")
+    code, out, err = run(capsys, path, "--json", "--bootstrap", "0")
+    assert code == 0, err
+    fig = json.loads(out)["dimensions"]["valence"]
+    assert fig["percent_agreement"] == pytest.approx(2 / 3)
+    assert fig["confusion_matrix"]["labels"] == ["negative", "positive"]

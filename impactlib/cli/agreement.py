@@ -115,7 +115,8 @@ def _fallback_read(path: Path, sheet: str | None):
     return df
 
 
-def read_codes_file(path: str | Path, *, sheet: str | None = None, keep: tuple[str, ...] = ()):
+def read_codes_file(path: str | Path, *, sheet: str | None = None, keep: tuple[str, ...] = (),
+                    canonical_codes: bool = True):
     """Read a codes file for agreement, as a DataFrame with ``attrs['source']`` set.
 
     Uses :func:`impactlib.io.read_table` when it exists, otherwise pandas
@@ -124,6 +125,9 @@ def read_codes_file(path: str | Path, *, sheet: str | None = None, keep: tuple[s
     ``waarde``, ``Valentie``...) are renamed to the canonical names when the
     canonical name is not present; columns named in ``keep`` (the columns the
     user asked for, e.g. ``--unit`` and ``--coder-column``) are never renamed.
+    With ``canonical_codes`` (default), a long codes table is loaded and
+    validated with :func:`impactlib.io.load_codes` (every bad cell is reported
+    with its line).
     """
     p = Path(path)
     if not p.exists():
@@ -144,7 +148,27 @@ def read_codes_file(path: str | Path, *, sheet: str | None = None, keep: tuple[s
     if df is None:
         df = _fallback_read(p, sheet)
     df.attrs["source"] = p.name
+    if canonical_codes and _is_long_codes(df):
+        try:
+            from impactlib.io import load_codes  # type: ignore[attr-defined]
+        except ImportError:
+            load_codes = None
+        if load_codes is not None:
+            # validates the codes table (located errors) and maps Dutch labels/statuses to the keys
+            loaded = load_codes(df)
+            loaded.attrs["source"] = p.name
+            return loaded
     return _canonical_headers(df, keep)
+
+
+def _is_long_codes(df) -> bool:
+    """Whether a table is the canonical (long) codes table, judging by its (aliased) headers."""
+    try:
+        from impactlib.io.columns import resolve_columns
+    except ImportError:  # pragma: no cover
+        return {"dimension", "value"} <= set(df.columns)
+    mapped = set(resolve_columns([str(c) for c in df.columns], "codes").rename.values()) | set(df.columns)
+    return {"story_id", "dimension", "value"} <= mapped
 
 
 def _canonical_headers(df, keep: tuple[str, ...] = ()):
@@ -274,7 +298,10 @@ def run(args: argparse.Namespace) -> int:
     statuses = CURRENT_STATUSES + ("suggested",) if args.include_suggestions else CURRENT_STATUSES
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        df = read_codes_file(args.codes, sheet=args.sheet, keep=(args.unit, args.coder_column, *(dims or ())))
+        df = read_codes_file(args.codes, sheet=args.sheet, keep=(args.unit, args.coder_column, *(dims or ())),
+                             canonical_codes=(args.unit == "story_id" and args.coder_column == "coder"))
+        for problem in df.attrs.get("warnings", []) or []:
+            print(f"warning: {problem}", file=sys.stderr)
         common = dict(unit=args.unit, coder=args.coder_column, dimensions=dims, level=args.level,
                       match=args.match, statuses=statuses, n_boot=args.bootstrap, seed=args.seed, ci=args.ci)
         if args.reference:
