@@ -94,6 +94,7 @@ __all__ = [
     "compare_to_reference",
     "ratings_table",
     "current_codes",
+    "as_codes",
     "percent_agreement",
     "cohen_kappa",
     "fleiss_kappa",
@@ -271,6 +272,82 @@ def current_codes(codes: pd.DataFrame, *, statuses: Sequence[str] | None = CURRE
             allowed |= status.isin([s.lower() for s in statuses if s.lower() != "rejected"])
         kept = kept[allowed.fillna(True).to_numpy(dtype=bool)]
     return kept
+
+
+def as_codes(df: pd.DataFrame, *, unit: str = "story_id", coder: str = "coder",
+             dimensions: Sequence[str] | None = None, coder_name: str | None = None) -> pd.DataFrame:
+    """Return a wide table (or a codes table) as a long codes table, e.g. to combine coders.
+
+    Use it to put a machine coder's output (``impactlib tag`` writes one row
+    per story or segment with a column per dimension and no coder column) next
+    to human codes: ``pd.concat([human_codes, as_codes(tagged, coder_name="impactlib")])``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A wide table (one row per unit [× coder], a column per dimension) or a
+        codes table (returned unchanged apart from the coder column).
+    unit, coder : str
+        Unit and coder columns.
+    dimensions : sequence of str, optional
+        Dimension columns of a wide table; default the impact dimensions present.
+    coder_name : str, optional
+        Coder of every row when ``df`` has no coder column.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``unit, start, end, dimension, value, coder, status`` (status
+        empty: a plain code) for a wide table; rows without a value are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tagged = pd.DataFrame({"story_id": ["S1", "S2"], "valence": ["positive", ""],
+    ...                        "directness": ["direct", "indirect"]})
+    >>> as_codes(tagged, coder_name="impactlib")[["story_id", "dimension", "value", "coder"]].values.tolist()
+    [['S1', 'valence', 'positive', 'impactlib'], ['S1', 'directness', 'direct', 'impactlib'], ['S2', 'directness', 'indirect', 'impactlib']]
+    """
+    attrs = dict(df.attrs)
+    if coder not in df.columns:
+        if coder_name is None:
+            _require_columns(df, [coder], {coder: "coder"})
+        df = df.assign(**{coder: coder_name})
+    if _is_codes_table(df):
+        df.attrs.update(attrs)
+        return df
+    _require_columns(df, [unit], {unit: "unit"})
+    if dimensions:
+        dims = [str(d).strip() for d in dimensions]
+        unknown = [d for d in dims if d not in df.columns]
+        if unknown:
+            raise ImpactError(
+                f"{_source_name(df)}: unknown dimension(s) {', '.join(map(repr, unknown))}; columns found: "
+                + ", ".join(map(repr, df.columns)) + "; choose dimensions from these"
+            )
+    else:
+        dims = [d for d in DEFAULT_DIMENSIONS if d in df.columns]
+        if not dims:
+            raise ImpactError(
+                f"{_source_name(df)}: none of the default dimensions {', '.join(DEFAULT_DIMENSIONS)} found; "
+                "columns found: " + ", ".join(map(repr, df.columns)) + "; name the dimensions to compare"
+            )
+    n = len(df)
+    na_pos = pd.array([pd.NA] * n, dtype="Int64")
+    start = _positions(df, "start") if "start" in df.columns else na_pos
+    end = _positions(df, "end") if "end" in df.columns else na_pos
+    parts = []
+    for d in dims:
+        parts.append(pd.DataFrame({
+            unit: df[unit].to_numpy(), "start": pd.array(start, dtype="Int64"), "end": pd.array(end, dtype="Int64"),
+            "dimension": d, "value": _labels(df[d]).to_numpy(), coder: df[coder].to_numpy(),
+            "status": pd.array([pd.NA] * n, dtype="string"), "_row": np.arange(n),
+        }))
+    long = pd.concat(parts, ignore_index=True)
+    long = long[long["value"].notna().to_numpy()].sort_values("_row", kind="stable").drop(columns="_row")
+    long = long.reset_index(drop=True)
+    long.attrs.update(attrs)
+    return long
 
 
 @dataclass

@@ -217,3 +217,21 @@ def test_dutch_labels_equal_english_keys(tmp_path, capsys):
     fig = json.loads(out)["dimensions"]["valence"]
     assert fig["percent_agreement"] == pytest.approx(2 / 3)
     assert fig["confusion_matrix"]["labels"] == ["negative", "positive"]
+
+
+def test_human_codes_with_machine_output_without_coder_column(tmp_path, capsys):
+    codes = _codes_csv(tmp_path / "codes.csv")
+    tagged = tmp_path / "tagged.csv"
+    tagged.write_text(
+        "story_id,valence,intentionality,directness,valence_confidence,evidence\n"
+        "S1,positive,intended,direct,0.9,a\nS2,positive,,indirect,0.6,b\nS3,negative,,,0.7,c\nS9,,,,,\n",
+        encoding="utf-8")
+    code, out, err = run(capsys, codes, tagged, "--reference", "coder_a", "--dimensions", "valence", "--json",
+                         "--bootstrap", "0")
+    assert code == 0, err
+    assert "its codes count as coder 'tagged'" in err
+    by_coder = {c["coder"]: c["dimensions"]["valence"] for c in json.loads(out)["comparisons"]}
+    assert set(by_coder) == {"coder_b", "tagged"}
+    # coder_a: S1 positive, S2 negative, S3 positive, S4 negative; tagged: S1 pos, S2 pos, S3 neg
+    assert by_coder["tagged"]["pairable_units"] == 3
+    assert by_coder["tagged"]["percent_agreement"] == pytest.approx(1 / 3)

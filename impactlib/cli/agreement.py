@@ -44,7 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "accepted/edited codes count)."
         ),
     )
-    p.add_argument("codes", metavar="CODES", help="codes file (CSV or XLSX)")
+    p.add_argument("codes", metavar="CODES", nargs="+",
+                   help="codes file(s) (CSV or XLSX); with several files they are combined, and a file "
+                        "without a coder column (e.g. the output of 'impactlib tag') counts as one coder "
+                        "named after the file")
     p.add_argument("--unit", default="story_id", help="column naming the unit (default: story_id)")
     p.add_argument("--coder-column", default="coder", help="column naming the coder (default: coder)")
     p.add_argument("--dimensions", default=None,
@@ -283,6 +286,37 @@ def _ascii_safe(text: str) -> str:
         return (text.replace("κ", "kappa").replace("α", "alpha").replace("–", "-").replace("×", "x"))
 
 
+def _read_all(args: argparse.Namespace, dims: list[str] | None):
+    """Read every CODES file; several files are combined into one long codes table."""
+    import pandas as pd
+
+    from impactlib.agreement import as_codes
+
+    keep = (args.unit, args.coder_column, *(dims or ()))
+    canonical = args.unit == "story_id" and args.coder_column == "coder"
+    frames = []
+    for path in args.codes:
+        df = read_codes_file(path, sheet=args.sheet, keep=keep, canonical_codes=canonical)
+        for problem in df.attrs.get("warnings", []) or []:
+            print(f"warning: {problem}", file=sys.stderr)
+        frames.append(df)
+    if len(frames) == 1:
+        return frames[0]
+    longs = []
+    for path, df in zip(args.codes, frames):
+        name = None
+        if args.coder_column not in df.columns or df[args.coder_column].isna().all():
+            name = Path(path).stem
+            print(f"note: {Path(path).name} has no coder column; its codes count as coder {name!r}", file=sys.stderr)
+            df = df.drop(columns=[args.coder_column], errors="ignore")
+        long = as_codes(df, unit=args.unit, coder=args.coder_column, dimensions=dims, coder_name=name)
+        long.attrs = {}
+        longs.append(long)
+    combined = pd.concat(longs, ignore_index=True)
+    combined.attrs["source"] = " + ".join(Path(p).name for p in args.codes)
+    return combined
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``impactlib agreement``; returns the exit code."""
     import pandas as pd
@@ -298,10 +332,7 @@ def run(args: argparse.Namespace) -> int:
     statuses = CURRENT_STATUSES + ("suggested",) if args.include_suggestions else CURRENT_STATUSES
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        df = read_codes_file(args.codes, sheet=args.sheet, keep=(args.unit, args.coder_column, *(dims or ())),
-                             canonical_codes=(args.unit == "story_id" and args.coder_column == "coder"))
-        for problem in df.attrs.get("warnings", []) or []:
-            print(f"warning: {problem}", file=sys.stderr)
+        df = _read_all(args, dims)
         common = dict(unit=args.unit, coder=args.coder_column, dimensions=dims, level=args.level,
                       match=args.match, statuses=statuses, n_boot=args.bootstrap, seed=args.seed, ci=args.ci)
         if args.reference:
@@ -322,7 +353,7 @@ def run(args: argparse.Namespace) -> int:
         if issubclass(w.category, UserWarning):
             print(f"warning: {w.message}", file=sys.stderr)
 
-    source = df.attrs.get("source", str(args.codes))
+    source = df.attrs.get("source", " + ".join(map(str, args.codes)))
     level = "segment" if args.level in ("segment", "sentence") else "story"
     if args.json:
         payload: dict[str, Any] = {
