@@ -61,6 +61,14 @@ from impactlib.nlp.lemmatizer import lemmatize_word
 
 SPAN_KEY = "impact"
 
+#: Story-level weights (tuned on the odd-numbered sample stories only).
+MAIN_WHY_WEIGHT = 0.3
+MAIN_ORDER_WEIGHT = 0.3
+WHY_VALENCE_WEIGHT = 1.2
+MAIN_AGREE_WEIGHT = 1.0
+OTHERS_WEIGHT = 0.0
+NO_OVERLAP_PRIOR = -0.1
+
 # token feature flags ----------------------------------------------------------------------
 NEG = 1
 DEC = 2
@@ -655,7 +663,7 @@ class ImpactSuggester:
                 if f.lemma in goal.lemmas:
                     if f.lemma not in overlap:
                         overlap.append(f.lemma)
-                elif f.lemma in goal.cluster_words:
+                elif f.lemma in goal.cluster_words or f.lemma in L.OUTCOME_WORDS:
                     if f.lemma not in cluster:
                         cluster.append(f.lemma)
             if f.flags & SIDE:
@@ -672,7 +680,7 @@ class ImpactSuggester:
         if goal is None:
             i_score = 0.3
         else:
-            i_score = 0.35 + 0.5 * min(len(overlap), 2) + 0.25 * min(len(cluster), 2)
+            i_score = NO_OVERLAP_PRIOR + 0.6 * min(len(overlap), 2) + 0.4 * min(len(cluster), 2)
         i_score += 0.4 * len(intended_cues[:2])
         i_score -= 0.9 * len(side[:2])
         if not participant and who_group is not None:
@@ -831,21 +839,23 @@ class ImpactSuggester:
                 "segment": None,
                 "evidence": {"reason": "geen effect gevonden (geen woorden met een waardering in een zin over verandering)", "notes": notes},
             }
-        # story valence: the effects (later ones and 'now' ones weigh more) plus why-significant
+        # story valence: all effects (changes weigh more than the scene-setting) plus why_significant
         total = 0.0
-        n = len(segments)
-        for i, seg in enumerate(segments):
+        for seg in segments:
             total += seg["weight"] * max(-1.5, min(1.5, seg["info"]["score"]["valence"]))
-        if n:
+        if segments:
             total /= max(1.0, sum(seg["weight"] for seg in segments) ** 0.5)
-        total += 1.2 * max(-1.5, min(1.5, why_score)) + 0.15
+        total += WHY_VALENCE_WEIGHT * max(-1.5, min(1.5, why_score)) + 0.15
         story_valence = "positive" if total > 0 else "negative"
+        # main effect: the first change the story reports with that valence (stories set the
+        # scene first), helped by overlap with why_significant
         best = None
         best_key = None
+        n = len(segments)
         for idx, seg in enumerate(segments):
             ov = len(seg["lemmas"] & why_lemmas)
-            agree = 1 if seg["valence"] == story_valence else 0
-            key = (agree, ov * 0.8 + seg["weight"] + 0.3 * min(abs(seg["info"]["score"]["valence"]), 1.5))
+            key = (seg["weight"] + MAIN_WHY_WEIGHT * min(ov, 2) - MAIN_ORDER_WEIGHT * idx / max(n, 1)
+                   + MAIN_AGREE_WEIGHT * (seg["valence"] == story_valence))
             if best_key is None or key > best_key:
                 best, best_key = idx, key
         v_conf = round(0.5 + 0.45 * math.tanh(abs(total) / 1.0), 3)
@@ -858,7 +868,7 @@ class ImpactSuggester:
         seg = segments[best]
         info = seg["info"]
         reason = "hoofdeffect: "
-        if why_lemmas and best_key[1] and len(seg["lemmas"] & why_lemmas):
+        if why_lemmas and len(seg["lemmas"] & why_lemmas):
             reason += f"overlap met waarom belangrijk ({len(seg['lemmas'] & why_lemmas)} woorden)"
         else:
             reason += "sterkste effect"
@@ -871,6 +881,21 @@ class ImpactSuggester:
             out["valence_confidence"] = round(min(v_conf, 0.6), 3)
         else:
             out["valence_confidence"] = round(max(v_conf, info["valence_confidence"]), 3)
+        # intentionality and directness: the main effect, nudged by the other effects
+        for dim, pos_value, neg_value, conf_scale in (
+            ("intentionality", "intended", "unintended", 0.9),
+            ("directness", "indirect", "direct", 0.8),
+        ):
+            sc = info["score"][dim]
+            others = [g["info"]["score"][dim] for i, g in enumerate(segments) if i != best]
+            if others:
+                sc += OTHERS_WEIGHT * sum(others) / len(others)
+            if dim == "intentionality":
+                value = pos_value if sc >= 0 else neg_value
+            else:
+                value = pos_value if sc > 0 else neg_value
+            out[dim] = value
+            out[f"{dim}_confidence"] = round(0.5 + 0.45 * math.tanh(abs(sc) / conf_scale), 3)
         out["segment"] = best
         out["evidence"] = {"reason": reason, "main": info["evidence"], "notes": notes,
                            "n_effects": len(segments)}

@@ -249,6 +249,12 @@ NEUTRAL_WORDS = frozenset({
 #: Markers that the clause speaks about the present (after the change).
 NOW_MARKERS = frozenset({"nu", "inmiddels", "sindsdien", "tegenwoordig", "sinds", "intussen", "ondertussen", "eindelijk", "weer", "nog steeds", "toch", "uiteindelijk", "daarna", "na"})
 
+#: Generic outcome words: an effect phrased with them is about the activity's goal (reached or not).
+OUTCOME_WORDS = frozenset({
+    "verbetering", "vooruitgang", "verschil", "resultaat", "effect", "verandering", "achteruitgang",
+    "verslechtering", "doel", "doelstelling", "streefcijfer", "vordering", "voortgang",
+})
+
 #: Function words ignored in goal overlap and language detection.
 STOPWORDS = frozenset("""
 de het een en of maar dat die dit deze is zijn was waren ben bent heb hebt heeft hebben had
