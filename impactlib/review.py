@@ -173,7 +173,8 @@ class Reviewer:
             queue = [s for s in queue if s in keep]
             rest = [s for s in wanted if s not in set(queue)]
         else:
-            with_sugg = store.current(status="suggested")["story_id"].unique().tolist()
+            with_sugg = [r[0] for r in store._con.execute(
+                "SELECT DISTINCT story_id FROM codings WHERE status = 'suggested'")]
             rest = sorted(set(with_sugg) - set(queue))
         self.story_ids: list[str] = queue + rest
         self.position = 0

@@ -448,3 +448,42 @@ def test_killed_writer_leaves_consistent_store_without_partial_batch(store):
         assert not hist["coder"].isin(["half_batch", "half_batch_human"]).any()
         after.record("S1", "valence", "positive", "coder_a")  # the lock was released
         assert len(after.history()) == 9
+
+
+# --------------------------------------------------------------------------- CLI
+def test_cli_import_export_merge_and_errors(tmp_path, capsys):
+    from impactlib.cli import main
+
+    stories = tmp_path / "stories.csv"
+    stories_df().drop(columns=["collected_on"]).to_csv(stories, index=False)
+    store = str(tmp_path / "s.sqlite")
+    assert main(["store", "add-stories", str(stories), "--store", store]) == 0
+    codes = tmp_path / "codes.csv"
+    codes.write_text("verhaal_id,dimensie,waarde,codeur\nS1,valence,positief,coder_a\nS2,valence,negative,coder_a\n",
+                     encoding="utf-8")
+    assert main(["store", "import-codes", str(codes), "--store", store]) == 0
+    assert "2 codings added, 0 exact duplicates skipped" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("story_id,dimension,value,coder\nS1,valence,positve,coder_b\nS9,valence,positive,coder_b\n")
+    assert main(["store", "import-codes", str(bad), "--store", store]) == 1
+    err = capsys.readouterr().err
+    assert "bad.csv:2: column 'value': 'positve' is not a value of valence" in err
+    assert "bad.csv:3: story_id 'S9' is not in the store" in err
+    other = str(tmp_path / "b.sqlite")
+    assert main(["store", "add-stories", str(stories), "--store", other]) == 0
+    with CodingStore(other) as b:
+        b.record("S3", "directness", "indirect", "coder_b", memo="=1+1")
+    assert main(["store", "merge", other, "--store", store]) == 0
+    assert "1 codings added, 0 exact duplicates skipped" in capsys.readouterr().out
+    out = tmp_path / "export.xlsx"
+    assert main(["store", "export-codes", "-o", str(out), "--store", store, "--status", "accepted"]) == 0
+    ws = openpyxl.load_workbook(out)["codes"]
+    values = [c.value for row in ws.iter_rows(min_row=2) for c in row]
+    assert "'=1+1" in values and {"coder_a", "coder_b"} <= set(values)
+    assert main(["store", "history", "--store", store, "--coder", "coder_b"]) == 0
+    assert "indirect" in capsys.readouterr().out
+    assert main(["store", "info", "--store", store]) == 0
+    assert "3 stories, 3 coding events" in capsys.readouterr().out
+    (tmp_path / "junk.sqlite").write_text("story_id,text\n" * 100)
+    assert main(["store", "info", "--store", str(tmp_path / "junk.sqlite")]) == 1
+    assert "not an impactlib coding store" in capsys.readouterr().err
