@@ -4,11 +4,9 @@ Every step a notebook takes goes through a function here or in
 :mod:`impactlib.analysis`, so that tests reach it.
 
 Which codes are analysed
-    Human codes win.  For each story the codes of one *primary* human coder are
-    used (the coder who coded most stories; ties broken alphabetically), so that
-    a double-coded story is not counted twice.  Stories without human codes get
-    the tagger's suggestions, marked ``origin = "machine"``, so every table can
-    say how much of it rests on unreviewed machine codes.
+    Human codes win: stories without human codes get the tagger's suggestions,
+    marked ``origin = "machine"``, so every table can say how much of it rests
+    on unreviewed machine codes.
 
 Examples
 --------
@@ -16,8 +14,8 @@ Examples
 >>> codes = pd.DataFrame({"story_id": ["S1", "S1", "S2"], "start": [None] * 3, "end": [None] * 3,
 ...     "dimension": ["valence"] * 3, "value": ["positive", "negative", "positive"],
 ...     "coder": ["a", "b", "a"], "source": ["human"] * 3, "status": ["accepted"] * 3})
->>> primary_coder(codes)
-'a'
+>>> human_codes(codes)["coder"].tolist()
+['a', 'b', 'a']
 """
 
 from __future__ import annotations
@@ -138,29 +136,19 @@ def human_codes(codes: Optional[pd.DataFrame]) -> pd.DataFrame:
     return out.copy()
 
 
-def primary_coder(codes: pd.DataFrame) -> Optional[str]:
-    """The human coder who coded most stories (ties: alphabetically first)."""
-    human = human_codes(codes)
-    if len(human) == 0:
-        return None
-    counts = human.groupby("coder")["story_id"].nunique()
-    return sorted(counts.index, key=lambda c: (-counts[c], str(c)))[0]
-
-
 def analysis_codes(project, machine: Optional[pd.DataFrame] = None) -> pd.DataFrame:
-    """The codes to analyse: the primary human coder's, completed by machine codes.
+    """The codes to analyse: all human decisions, completed by machine codes.
 
-    Adds a column ``origin`` (``human`` or ``machine``).  Story-level and segment
-    rows are both returned; use ``start.isna()`` for the story level.
+    Stories that a human coded keep only human codes; the others get the
+    tagger's suggestions.  A column ``origin`` (``human`` or ``machine``) says
+    which is which.  :func:`impactlib.analysis.resolve_codes` then settles one
+    value per story or span (human first; between coders the majority, ties to
+    the coder that sorts first).
     """
-    human = human_codes(getattr(project, "codes", None))
-    coder = primary_coder(human)
-    parts = []
-    if coder is not None:
-        h = human[human["coder"] == coder].copy()
-        h["origin"] = "human"
-        parts.append(h)
-    covered = set(parts[0]["story_id"].astype(str)) if parts else set()
+    human = human_codes(getattr(project, "codes", None)).copy()
+    human["origin"] = "human"
+    parts = [human] if len(human) else []
+    covered = set(human["story_id"].astype(str))
     if machine is not None and len(machine):
         m = machine[~machine["story_id"].astype(str).isin(covered)].copy()
         m["origin"] = "machine"
@@ -172,20 +160,7 @@ def analysis_codes(project, machine: Optional[pd.DataFrame] = None) -> pd.DataFr
     return out
 
 
-def story_level(codes: pd.DataFrame) -> pd.DataFrame:
-    """Story-level codes pivoted wide: one row per story, a column per dimension (+ ``origin``)."""
-    if codes is None or len(codes) == 0:
-        return pd.DataFrame(columns=["story_id", *DIMENSIONS, "origin"])
-    s = codes[codes["start"].isna() & codes["dimension"].isin(DIMENSIONS)]
-    wide = s.pivot_table(index="story_id", columns="dimension", values="value", aggfunc="first")
-    wide = wide.reindex(columns=list(DIMENSIONS)).reset_index()
-    if "origin" in s.columns:
-        wide = wide.merge(s.groupby("story_id")["origin"].first().reset_index(), on="story_id", how="left")
-    wide.columns.name = None
-    return wide
-
-
 __all__ = [
     "DIMENSIONS", "CODE_COLUMNS", "MACHINE_CODER", "open_project", "suggestions_to_codes", "tag_stories",
-    "tag_project", "machine_codes", "human_codes", "primary_coder", "analysis_codes", "story_level",
+    "tag_project", "machine_codes", "human_codes", "analysis_codes",
 ]
