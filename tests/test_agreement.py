@@ -471,8 +471,8 @@ def test_dutch_display_labels_of_impact_dimensions_are_keys_other_labels_exact()
 def test_as_codes_combines_machine_output_with_human_codes():
     tagged = pd.DataFrame({"story_id": ["S1", "S2", "S3"], "start": ["", "", ""], "end": ["", "", ""],
                            "valence": ["negative", "positive", "negative"], "evidence": ["", "", ""]})
-    combined = pd.concat([_codes(), ag.as_codes(tagged, coder_name="impactlib")], ignore_index=True)
-    out = ag.compare_to_reference(combined, "coder_a", coders=["impactlib"], n_boot=0).iloc[0]
+    combined = pd.concat([_codes(), ag.as_codes(tagged, coder_name="tagger")], ignore_index=True)
+    out = ag.compare_to_reference(combined, "coder_a", coders=["tagger"], n_boot=0).iloc[0]
     # coder_a current story codes: S1 negative (edited), S2 positive, S3 negative, S4 positive
     assert out["pairable_units"] == 3 and out["percent_agreement"] == 1.0
     with pytest.raises(ImpactError, match="no coder column 'coder'"):
