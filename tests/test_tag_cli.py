@@ -164,6 +164,12 @@ def test_csv_dialects_and_dutch_headers(tmp_path):
     bom.write_bytes("\ufeffid\ttekst\r\nA\t\"twee\nregels é\"\r\n".encode("utf-8"))
     assert list(StoryReader(bom).chunks(5)) == [[("A", "twee\nregels é", "", "", "")]]
     assert canonical_column("Tekst") == "text"
+    qualtrics = tmp_path / "qualtrics.csv"
+    qualtrics.write_text('ResponseId,Q1,Verhaal\n"Response ID","Vraag 1","Vertel je verhaal"\n'
+                         '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}"\n'
+                         'R_1,x,Het gaat goed.\nR_2,y,"Twee, regels"\n', encoding="utf-8")
+    assert list(StoryReader(qualtrics).chunks(1)) == [[("R_1", "Het gaat goed.", "", "", "")],
+                                                      [("R_2", "Twee, regels", "", "", "")]]
 
 
 def test_xlsx_input(tmp_path):

@@ -35,6 +35,7 @@ import itertools
 import json
 import math
 import multiprocessing
+import operator
 import os
 import re
 import sys
@@ -262,12 +263,16 @@ class StoryReader:
                 enc = "cp1252"
                 text = head.decode("cp1252", errors="replace")
         text = text.lstrip("\ufeff")
-        first = _first_record(text)
-        counts = {s: _count_outside_quotes(first, s) for s in (",", ";", "\t", "|")}
-        sep = max(counts, key=lambda s: (counts[s], s == ","))
-        if counts[sep] == 0:
-            sep = ","
-        return enc, sep
+        if len(text) >= 65536 and "\n" in text:
+            text = text[: text.rfind("\n") + 1]  # whole records only
+        try:  # the loaders' sniffer: most consistent field count over the first records
+            from impactlib.io.readers import sniff_delimiter
+        except ImportError:  # pragma: no cover - io absent
+            first = _first_record(text)
+            counts = {s: _count_outside_quotes(first, s) for s in (",", ";", "\t", "|")}
+            sep = max(counts, key=lambda s: (counts[s], s == ","))
+            return enc, (sep if counts[sep] else ",")
+        return enc, sniff_delimiter(text)
 
     def _csv_chunks(self, chunk_size: int) -> Iterator[List[Record]]:
         # The stdlib csv reader (C) streams as fast as pandas' C parser here, and it
@@ -302,19 +307,42 @@ class StoryReader:
                     headers[0] = headers[0][1:]
                 cols = self._resolve(headers)
                 width = len(headers)
-                idx = [cols.get(f) for f in RECORD_FIELDS]
-                get = [(lambda row, i=i: row[i] if i < len(row) else "") if i is not None else (lambda row: "")
-                       for i in idx]
+                present = [cols[f] for f in RECORD_FIELDS if f in cols]
+                pick = operator.itemgetter(*present)
+                # output tuple = picked fields, with "" where a field is absent
+                layout = [f in cols for f in RECORD_FIELDS]
+                complete = all(layout)
                 chunk: List[Record] = []
-                for row in reader:
+                head_rows = []
+                for row in itertools.islice(reader, 2):
+                    head_rows.append((reader.line_num, row))
+                for k, (_ln, row) in enumerate(head_rows):
+                    # Qualtrics: a question-text row and an ImportId row sit under the header
+                    if any(v.lstrip().startswith('{"ImportId"') for v in row):
+                        head_rows = head_rows[k + 1:]
+                        break
+                rows = itertools.chain((r for _ln, r in head_rows), reader)
+                for row in rows:
                     if len(row) != width:
                         if not row or (len(row) == 1 and not row[0].strip()):
                             continue  # blank line
-                        if len(row) > width and any(v.strip() for v in row[width:]):
-                            raise ImpactError(
-                                f"{self.name}:{reader.line_num}: {len(row)} fields where the header has {width} "
-                                f"(separator {self.sep!r}); quote texts that contain {self.sep!r} or fix the row")
-                    chunk.append(tuple(g(row) for g in get))  # type: ignore[arg-type]
+                        if len(row) > width:
+                            if any(v.strip() for v in row[width:]):
+                                line = reader.line_num
+                                for ln, r in head_rows:
+                                    if r is row:
+                                        line = ln
+                                raise ImpactError(
+                                    f"{self.name}:{line}: {len(row)} fields where the header has {width} "
+                                    f"(separator {self.sep!r}); quote texts that contain {self.sep!r} or fix the row")
+                        else:
+                            row = row + [""] * (width - len(row))
+                    got = pick(row)
+                    if complete:
+                        chunk.append(got)
+                    else:
+                        it = iter(got)
+                        chunk.append(tuple(next(it) if has else "" for has in layout))  # type: ignore[arg-type]
                     if len(chunk) >= chunk_size:
                         yield chunk
                         chunk = []
