@@ -110,6 +110,10 @@ STORY_COLUMNS = ["story_id", "text", "activity", "activity_goal", "storyteller_r
 CODE_COLUMNS = ["story_id", "start", "end", "dimension", "value", "coder", "source", "status",
                 "confidence", "codebook_version", "created_at", "memo"]
 
+# free attributes whose names a loader would take for a canonical column (``rol`` is a Dutch
+# alias of storyteller_role) or that duplicate another attribute
+ATTRIBUTE_RENAMES = {"rol": "vrijwilligersrol", "huishouden": "gezinssamenstelling"}
+
 DATE_MIN = dt.date(2024, 1, 1)
 DATE_MAX = dt.date(2025, 12, 31)
 
@@ -243,8 +247,9 @@ def _validate_story(fname: str, idx: int, s: Any) -> tuple[list[str], dict[str, 
         "storyteller_role": s["storyteller_role"], "collected_on": d.isoformat(),
         "track": s["track"], "domain": s["domain"],
         "why_significant": str(s.get("why_significant") or "").strip(),
-        "area": area, "language": "nl", "collected_by": s["collected_by"],
-        "attributes": {str(k): "" if v is None else str(v) for k, v in attrs.items()},
+        "area": area, "language": str(s.get("language") or "nl"), "collected_by": s["collected_by"],
+        "attributes": {ATTRIBUTE_RENAMES.get(str(k), str(k)): "" if v is None else str(v)
+                       for k, v in attrs.items()},
         "story_code": sc or {}, "segments": segs,
     }
 
@@ -695,9 +700,16 @@ def msc_rows(stories: list[dict[str, Any]], rng: random.Random) -> list[dict[str
         for s in cands:
             sel = s["story_id"] in picks
             if sel:
-                prefer = ["ernst"] if s["activity"] in ("Vroeg Eropaf schuldhulp", "Wijkteam gezinsbegeleiding",
-                                                        "Drangtraject jeugd") else ["bereik"]
-                reason = _reasons(rng, s, 2, prefer + ["duurzaamheid"])
+                code = s["story_code"].get("coder_a", ["positive", "intended", "direct"])
+                if s["activity"] in ("Vroeg Eropaf schuldhulp", "Wijkteam gezinsbegeleiding", "Drangtraject jeugd"):
+                    prefer = ["ernst"]
+                elif code[1] == "unintended":
+                    prefer = ["onverwacht"]
+                elif code[0] == "negative":
+                    prefer = ["kritisch"]
+                else:
+                    prefer = [rng.choice(GENERIC_CRITERIA)]
+                reason = _reasons(rng, s, rng.choice((1, 2, 2, 3)), prefer)
             else:
                 reason = rng.choice([
                     "Sterk verhaal, maar voor de gemeenteraad minder overtuigend.",
