@@ -10,6 +10,9 @@ display labels and capitalisation to the stored keys (``positief`` and
 ``Positive`` are ``positive``; ``bedoeld`` is ``intended``); all other labels
 are compared exactly as written (after stripping spaces).
 
+Empty cells and the markers ``NA``, ``N/A``, ``NaN``, ``null``, ``.`` and
+``*`` (R's and Krippendorff's notations) are missing values.
+
 Input
 -----
 Two shapes of table are accepted everywhere (see :func:`ratings_table`):
@@ -111,10 +114,15 @@ CURRENT_STATUSES: tuple[str, ...] = ("accepted", "edited")
 
 _LEVELS = {"story": "story", "segment": "segment", "sentence": "segment"}
 _MATCHES = ("exact", "overlap")
+#: Columns of a wide table that are never taken as dimensions by default.
 _META_COLUMNS = {
     "story_id", "coder", "start", "end", "text", "source", "status", "confidence",
-    "codebook_version", "created_at", "memo", "evidence", "dimension", "value",
+    "codebook_version", "created_at", "memo", "evidence", "dimension", "coding_id", "supersedes",
+    "activity", "activity_goal", "storyteller_role", "collected_on", "track", "domain",
+    "why_significant", "area", "language",
 }
+#: Cell texts that mean "no code" (besides empty cells): R's NA, Krippendorff's "." and "*".
+_MISSING_MARKERS = {"na", "n/a", "nan", "null", ".", "*"}
 #: Bootstrap matrices are processed in chunks of about this many cells.
 _CHUNK_CELLS = 4_000_000
 
@@ -133,6 +141,8 @@ def _norm_label(value: object) -> object:
         if float(value).is_integer():
             return str(int(value))
     text = str(value).strip()
+    if text.lower() in _MISSING_MARKERS:
+        return None
     return text or None
 
 
@@ -394,12 +404,21 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
         df = current_codes(df, statuses=statuses, coder=coder, unit=unit)
         found_dims = list(pd.unique(_labels(df["dimension"]).dropna()))
     else:
-        found_dims = [c for c in df.columns if c not in _META_COLUMNS and c not in (unit, coder)]
+        found_dims = [c for c in df.columns if c not in (unit, coder)]
     if dimensions is None or len(dimensions) == 0:
         dims = [d for d in DEFAULT_DIMENSIONS if d in found_dims]
         if not dims:
-            if codes_table and found_dims:
-                dims = found_dims
+            others = found_dims if codes_table else [
+                c for c in found_dims if c not in _META_COLUMNS and not str(c).endswith("_confidence")]
+            if others:
+                dims = others
+                if not codes_table:
+                    warnings.warn(
+                        f"{_source_name(df)}: none of the default dimensions {', '.join(DEFAULT_DIMENSIONS)} "
+                        f"found; comparing every other column as a dimension: {', '.join(map(repr, dims))}; "
+                        f"name the dimensions to compare (--dimensions a,b) to choose",
+                        ImpactWarning, stacklevel=4,
+                    )
             else:
                 raise ImpactError(
                     f"{_source_name(df)}: none of the default dimensions {', '.join(DEFAULT_DIMENSIONS)} found; "

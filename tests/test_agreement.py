@@ -408,10 +408,26 @@ def test_error_unknown_dimension_lists_columns():
         ag.reliability(_codes(), dimensions=["directness"])
 
 
-def test_error_no_default_dimension():
-    df = pd.DataFrame({"story_id": [1, 1], "coder": ["a", "b"], "thema": ["x", "y"]})
-    with pytest.raises(ImpactError, match="none of the default dimensions.*columns found: .*'thema'"):
-        ag.reliability(df)
+def test_no_default_dimension_compares_other_columns_with_a_warning_or_errors():
+    df = pd.DataFrame({"story_id": [1, 1, 2, 2], "coder": ["a", "b"] * 2, "thema": ["x", "y", "x", "x"],
+                       "text": ["t"] * 4, "valence_confidence": [0.5] * 4})
+    with pytest.warns(ImpactWarning, match="none of the default dimensions.*comparing every other column.*'thema'"):
+        out = ag.reliability(df, n_boot=0)
+    assert list(out["dimension"]) == ["thema"]
+    only_meta = df[["story_id", "coder", "text"]]
+    with pytest.raises(ImpactError, match="none of the default dimensions.*columns found: 'story_id', 'coder', 'text'"):
+        ag.reliability(only_meta)
+    # a wide column named like a meta column can still be asked for explicitly
+    assert ag.reliability(df.rename(columns={"thema": "value"}), dimensions=["value"], n_boot=0).loc[0, "units"] == 2
+
+
+def test_missing_markers():
+    df = pd.DataFrame({"story_id": [1, 1, 2, 2, 3, 3], "coder": ["a", "b"] * 3,
+                       "valence": ["positive", "NA", ".", "negative", "*", "n/a"]})
+    table = ag.ratings_table(df, "valence")
+    assert int(table.notna().sum().sum()) == 2  # only 'positive' (unit 1) and 'negative' (unit 2)
+    with pytest.raises(ImpactError, match="no pairable units \\(2 unit\\(s\\) coded"):
+        ag.reliability(df, n_boot=0)
 
 
 def test_error_fewer_than_two_coders():
