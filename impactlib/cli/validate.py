@@ -36,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--kind", choices=KIND_CHOICES, default=None,
                         help="what the files hold (default: inferred from the columns; folders are projects)")
     parser.add_argument("--sheet", default=None, help="XLSX sheet to read (default: the first)")
+    parser.add_argument("--map", action="append", default=[], metavar="COLUMN=NAME",
+                        help="map a column in the file to a canonical name, e.g. --map Q2=text (repeatable)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     parser.set_defaults(func=run)
     return parser
@@ -64,7 +66,8 @@ def _print_problems(problems, out) -> None:
         print(f"  {p}", file=out)
 
 
-def _validate_one(path_text: str, kind: str | None, sheet: str | None, quiet: bool) -> bool:
+def _validate_one(path_text: str, kind: str | None, sheet: str | None, quiet: bool,
+                  mapping: dict[str, str] | None = None) -> bool:
     from impactlib.errors import ImpactError, ValidationError
     from impactlib.io import load_project, load_table
 
@@ -85,7 +88,7 @@ def _validate_one(path_text: str, kind: str | None, sheet: str | None, quiet: bo
                           file=out)
                 _print_problems(proj.warnings, out)
             return True
-        df = load_table(path, kind, sheet=sheet)
+        df = load_table(path, kind, sheet=sheet, mapping=mapping or None)
         enc = df.attrs.get("encoding") or ("xlsx" if df.attrs.get("format") == "xlsx" else None)
         extra = []
         if df.attrs.get("sheet"):
@@ -127,7 +130,15 @@ def _validate_one(path_text: str, kind: str | None, sheet: str | None, quiet: bo
 
 def run(args: argparse.Namespace) -> int:
     """Validate every PATH; exit 1 when any is invalid."""
-    ok = [_validate_one(p, args.kind, args.sheet, args.quiet) for p in args.paths]
+    from impactlib.errors import ImpactError
+
+    mapping: dict[str, str] = {}
+    for item in args.map:
+        col, sep, name = item.partition("=")
+        if not sep or not col.strip() or not name.strip():
+            raise ImpactError(f"--map {item!r}: write COLUMN=NAME, e.g. --map Q2=text")
+        mapping[col.strip()] = name.strip()
+    ok = [_validate_one(p, args.kind, args.sheet, args.quiet, mapping) for p in args.paths]
     bad = ok.count(False)
     if bad:
         print(f"{bad} of {len(ok)} path(s) invalid", file=sys.stderr)

@@ -202,8 +202,16 @@ def sniff_binary(data: bytes, path: Path) -> str | None:
         return None
     ctrl = sum(head.count(bytes([b])) for b in list(range(0, 9)) + [11, 14, 15, 16, 17, 18, 19, 20, 21, 22,
                                                                       23, 24, 25, 26, 28, 29, 30, 31])
-    if ctrl / len(head) > 0.05:
+    ratio = ctrl / len(head)
+    if ratio > 0.3:
         return "binary data, not a text table"
+    if ratio > 0.05:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not just a character cut off at the end of the sample
+                return "binary data, not a text table"
+    return None
     return None
 
 
@@ -488,7 +496,7 @@ def _read_csv(path: Path, data: bytes, file: str) -> RawTable:
     prev = 0
     try:
         for row in reader:
-            if row and any(v.strip() for v in row):
+            if any(row) and ("".join(row).strip() if len(row) > 1 else row[0].strip()):
                 rows.append(row)
                 lines.append(prev + 1 + start_line)
             prev = reader.line_num

@@ -197,45 +197,52 @@ class _Ctx:
 # --------------------------------------------------------------------------- cell helpers
 
 
+def _blank_list(vals: Any) -> list[bool]:
+    return [v is None or (v.__class__ is str and not v.strip()) or (isinstance(v, float) and v != v)
+            or v is pd.NA or v is pd.NaT for v in vals]
+
+
 def _is_blank(s: pd.Series) -> pd.Series:
     """True where a raw cell is missing or only whitespace."""
-    if len(s) == 0:
-        return pd.Series([], dtype=bool, index=s.index)
-    kind = pd.api.types.infer_dtype(s, skipna=True)
-    if kind in ("string", "empty"):
-        return s.isna() | s.fillna("").astype(str).str.strip().eq("")
-    return s.map(lambda v: v is None or (isinstance(v, float) and math.isnan(v))
-                 or (isinstance(v, str) and not v.strip())).astype(bool)
+    return pd.Series(np.array(_blank_list(s.to_numpy(dtype=object)), dtype=bool), index=s.index)
 
 
 def to_text(s: pd.Series, *, strip: bool = True) -> pd.Series:
     """Raw cells -> nullable string column (``<NA>`` for empty), numbers without ``.0``."""
     from impactlib.io.values import cell_to_text
 
-    if len(s) == 0:
-        return pd.Series([], dtype="string", index=s.index)
-    kind = pd.api.types.infer_dtype(s, skipna=True)
-    if kind not in ("string", "empty"):
-        s = s.map(cell_to_text)
-    out = s.astype("string")
-    if strip:
-        out = out.str.strip()
-    return out.mask(out.eq("").fillna(False))
+    vals = s.to_numpy(dtype=object)
+    out: list[Any] = []
+    for v in vals:
+        if v.__class__ is not str:
+            v = None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else cell_to_text(v)
+            if v is None:
+                out.append(None)
+                continue
+        if strip:
+            v = v.strip()
+            out.append(v or None)
+        else:
+            out.append(v if v.strip() else None)
+    return pd.Series(pd.array(out, dtype="string"), index=s.index)
 
 
 def _map_unique(s: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     """Apply ``fn`` once per distinct non-blank value; blank cells give ``None``."""
-    blank = _is_blank(s)
-    keys = s[~blank]
-    try:
-        uniq = pd.unique(keys.to_numpy(dtype=object))
-        table = {u: fn(u) for u in uniq}
-        mapped = keys.map(lambda v: table[v])
-    except TypeError:  # unhashable cells
-        mapped = keys.map(fn)
-    out = pd.Series([None] * len(s), index=s.index, dtype=object)
-    out[~blank] = mapped
-    return out
+    vals = s.to_numpy(dtype=object)
+    blank = _blank_list(vals)
+    cache: dict[Any, Any] = {}
+    out: list[Any] = []
+    for v, b in zip(vals, blank):
+        if b:
+            out.append(None)
+            continue
+        try:
+            r = cache[v] if v in cache else cache.setdefault(v, fn(v))
+        except TypeError:  # unhashable cell
+            r = fn(v)
+        out.append(r)
+    return pd.Series(out, index=s.index, dtype=object)
 
 
 def _show(v: Any) -> str:
