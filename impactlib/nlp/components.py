@@ -775,12 +775,14 @@ class ImpactSuggester:
                 base = lemmatize_word(role.split("/")[0])
                 teller_is_participant = not participants or base in participants or role in participants
         chain = ""
-        for k in range(s, e):
-            f = fl[k]
+        k = s
+        for j in range(s, e):
+            f = fl[j]
             if f.flags & CHAIN and f.lemma in ("doordat", "waardoor", "daardoor", "hierdoor", "gevolg"):
                 chain = f.lemma
+                if f.lemma != "doordat" and j + 1 < e:
+                    k = j + 1  # 'X, waardoor Y': Y is who changes as a consequence
                 break
-        k = s
         after_prep = -10
         while k < e:
             f = fl[k]
