@@ -160,7 +160,51 @@ def analysis_codes(project, machine: Optional[pd.DataFrame] = None) -> pd.DataFr
     return out
 
 
+_TABLE_LABELS = {
+    "stories": "verhalen", "activities": "activiteiten", "indicators": "indicatoren",
+    "msc": "MSC-selectierondes", "arena": "effectenarena", "codes": "codes (mensen)",
+}
+
+
+def inventory(project) -> pd.DataFrame:
+    """What the project holds: one row per table (present or not) with file, rows and format.
+
+    Columns: ``tabel``, ``bestand`` (file name only, no folders), ``rijen``,
+    ``formaat`` (format, encoding and delimiter as detected), ``waarschuwingen``.
+    """
+    rows = []
+    files = getattr(project, "files", {}) or {}
+    for kind, label in _TABLE_LABELS.items():
+        df = getattr(project, kind, None)
+        if df is None:
+            rows.append({"tabel": label, "bestand": "(ontbreekt)", "rijen": 0, "formaat": "", "waarschuwingen": 0})
+            continue
+        a = df.attrs
+        fmt = ", ".join(str(x) for x in (a.get("format"), a.get("encoding"),
+                                         f"scheidingsteken '{a['delimiter']}'" if a.get("delimiter") else None,
+                                         f"blad '{a['sheet']}'" if a.get("sheet") else None) if x)
+        rows.append({
+            "tabel": label,
+            "bestand": Path(str(files.get(kind, a.get("source", "")))).name,
+            "rijen": len(df), "formaat": fmt, "waarschuwingen": len(a.get("warnings", []) or []),
+        })
+    return pd.DataFrame(rows)
+
+
+def indicator_overview(indicators: Optional[pd.DataFrame]) -> pd.DataFrame:
+    """One row per indicator: owner, unit, areas, periods, first/last period, figures not ``ok``."""
+    cols = ["indicator", "eigenaar", "eenheid", "gebieden", "perioden", "van", "tot", "niet_ok"]
+    if indicators is None or indicators.empty:
+        return pd.DataFrame(columns=cols)
+    out = (indicators.groupby(["indicator", "owner", "unit"], dropna=False)
+           .agg(gebieden=("area", "nunique"), perioden=("period", "nunique"),
+                van=("period", "min"), tot=("period", "max"),
+                niet_ok=("status", lambda s: int((s != "ok").sum())))
+           .reset_index().rename(columns={"owner": "eigenaar", "unit": "eenheid"}))
+    return out[cols]
+
+
 __all__ = [
     "DIMENSIONS", "CODE_COLUMNS", "MACHINE_CODER", "open_project", "suggestions_to_codes", "tag_stories",
-    "tag_project", "machine_codes", "human_codes", "analysis_codes",
+    "tag_project", "machine_codes", "human_codes", "analysis_codes", "inventory", "indicator_overview",
 ]
