@@ -257,7 +257,7 @@ def test_find_effects_filters(codes, stories):
 
 def test_theme_counts(codes, stories):
     t = A.theme_counts(codes, stories, by="activity")
-    row = t[(t["activity"] == "Schuldhulp") & (t["theme"] == "stigma en uitsluiting")].iloc[0]
+    row = t[(t["activity"] == "Schuldhulp") & (t["theme"] == "stigma en wantrouwen")].iloc[0]
     assert row["n_negative"] == 1 and row["n_unintended"] == 1
 
 
@@ -303,7 +303,7 @@ def test_stories_vs_indicators_verdicts(codes, stories, indicators, activities):
     assert crisis["n_effects"] == 0 and pd.isna(crisis["verdict"])
     # themes with no indicator: expand, "onzichtbaar in de cijfers"
     free = v[v["indicator"].isna()]
-    stigma = free[(free["activity"] == "Schuldhulp") & (free["theme"] == "stigma en uitsluiting")].iloc[0]
+    stigma = free[(free["activity"] == "Schuldhulp") & (free["theme"] == "stigma en wantrouwen")].iloc[0]
     assert stigma["verdict"] == "expand" and "onzichtbaar" in stigma["explanation"]
 
 

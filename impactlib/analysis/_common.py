@@ -58,57 +58,76 @@ LABELS: dict[str, str] = {
 CODE_COLUMNS = ["story_id", "start", "end", "dimension", "value", "coder", "source", "status",
                 "confidence", "codebook_version", "created_at", "memo"]
 
-#: Default theme lexicon: theme -> regular expressions matched at the start of a
-#: lower-cased word (so ``eenza`` finds eenzaam, eenzame, eenzaamheid).  Pass your own
-#: mapping (e.g. from the codebook's themes) to any function with a ``themes`` argument.
+#: Default theme lexicon: theme -> patterns.  A plain pattern matches at the start of a
+#: word, case-insensitively (``eenza`` finds eenzaam, eenzame, eenzaamheid); a leading
+#: ``*`` lets it match inside a word too (``*overlast`` finds jeugdoverlast); a mapping
+#: ``{"regex": ...}`` is a whole-word regular expression.  Pass your own mapping (or a
+#: codebook, whose ``themes`` are used) to any function with a ``themes`` argument.
 THEMES: dict[str, list[Any]] = {
-    "eenzaamheid en contact": ["eenza", "alleen", "isole", "geïsoleerd", "contact", "ontmoet", "vriend",
+    "eenzaamheid en contact": ["*eenza", "alleen", "isole", "geïsoleerd", "contact", "ontmoet", "vriend",
                                "gezelschap", "praatje", "buurtkamer", "bezoek", "koffie", "in mijn eentje",
-                               "kennen elkaar", "groet", "hechte", "hechter", "gezellig", "appgroep", "buren",
-                               "leren kennen", "kletsen", "sfeer"],
-    "schulden": ["schuld", "achterstand", "betalingsachterstand", "huurachterstand", "deurwaarder",
-                 "incasso", "aanmaning", "rekening", "geldzorg", "budget", "aflos", "betal", "energierekening",
-                 "brieven", "post open", "toeslag", "belastingdienst", "geld"],
+                               "kennen elkaar", "groet", "gedag", "hechte", "hechter", "gezellig", "appgroep",
+                               "buren", "leren kennen", "kletsen", "sfeer", "met elkaar", "samen"],
+    "schulden": ["*schuld", "*achterstand", "deurwaarder", "incasso", "aanmaning", "rekening", "geldzorg",
+                 "budget", "aflos", "betal", "energierekening", "brieven", "post open", "toeslag",
+                 "belastingdienst", "geld", "afsluit", "regeling", "wanbetaler", "huur"],
     "wonen en huisuitzetting": ["huisuitzet", "uitzet", "ontruim", "huurachterstand", "woningcorporatie",
-                                "uit huis gezet", "op straat", "thuis blijven wonen", "corporatie", "verhuiz"],
-    "overlast en veiligheid": ["overlast", "hangjongeren", "hangplek", "verniel", "onveilig", "veilig",
-                               "klacht", "lawaai", "herrie", "rotzooi", "graffiti", "vuurwerk", "brommer",
-                               "scooter", "ruzie op straat", "intimid"],
-    "school en leren": ["school", "huiswerk", "rapport", "verzuim", "spijbel", "brugklas", "toets",
+                                "uit huis gezet", "op straat", "thuis blijven wonen", "corporatie", "verhuiz",
+                                "eigen huis"],
+    "overlast en veiligheid": ["*overlast", "hangjongeren", "hangplek", "rondhang", "rond te hangen", "hangt",
+                               "hangen", "verniel", "onveilig", "veilig", "klacht", "lawaai", "herrie", "rotzooi",
+                               "graffiti", "vuurwerk", "brommer", "scooter", "intimid", "bang", "doorgeschoven",
+                               "durven er niet", "korte weg", "op de hoek", "portiek"],
+    "school en leren": ["school", "*huiswerk", "rapport", "*verzuim", "spijbel", "brugklas", "toets",
                         "diploma", "schooluitval", "leerplicht", "mentor", "juf", "meester", "voldoende",
                         "onvoldoende", "cijfers gaan", "mijn cijfers", "zijn cijfers", "haar cijfers",
                         "eigen cijfers", "rekenen", "havo", "vmbo", "vwo", "doorstroomtoets", "schooladvies",
-                        "overgegaan", "blijven zitten", "motivatie", "gemiddeld", {"regex": "les|lessen|klas|\\d+ gemiddeld"}],
-    "werk en inkomen": ["sollicit", "uitkering", "vacature", "opleiding", "stageplek", "bijbaan",
-                        {"regex": "werk|baan|banen|stage|werkloos|betaald werk"}],
-    "mantelzorg en overbelasting": ["mantelzorg", "overbelast", "uitgeput", "opgebrand", "respijt",
+                        "overgegaan", "blijven zitten", "motivatie", "gemiddeld", "taalles",
+                        {"regex": "les|lessen|klas|\\d+ gemiddeld"}],
+    "werk en inkomen": ["sollicit", "uitkering", "vacature", "opleiding", "stageplek", "bijbaan", "vakkenvul",
+                        "omzet", "klanten", "leidinggevende", {"regex": "werk|baan|banen|stage|werkloos|betaald werk"}],
+    "mantelzorg en overbelasting": ["*mantelzorg", "overbelast", "uitgeput", "opgebrand", "respijt",
                                     "even lucht", "ademruimte", "zorg voor mijn", "draaglast", "belasting gedaald",
-                                    "ervaren belasting", "logeer", "even weg", "tijd voor mezelf", "voor mezelf"],
-    "opvoeding": ["opvoed", "grenzen", "driftbui", "bedtijd", "straf", "opvoedsteunpunt", "ouderschap",
-                  "ruzie thuis", "geduld", "schreeuw", "belonen", "ouderavond"],
-    "uithuisplaatsing en crisis": ["uithuisplaats", "crisis", "pleeg", "escalat", "veilig thuis", "opvang",
-                                   "jeugdzorg", "ondertoezichtstelling", "gezinsvoogd", {"regex": "ots"}],
+                                    "ervaren belasting", "logeer", "even weg", "tijd voor mezelf", "voor mezelf",
+                                    "op te draaien"],
+    "opvoeding": ["*opvoed", "grenzen", "driftbui", "bedtijd", "straf", "opvoedsteunpunt", "ouderschap",
+                  "ruzie thuis", "geduld", "schreeuw", "gillen", "belonen", "ouderavond", "ritme", "voorlezen",
+                  "voorlees", "voor uit", "afspraken", "thuis", "mum", "parent", "consultatiebureau"],
+    "uithuisplaatsing en crisis": ["*uithuisplaats", "uit huis geplaatst", "geplaatst", "leefgroep", "crisis",
+                                   "pleeg", "escal", "veilig thuis", "opvang", "jeugdzorg", "jeugdbescherming",
+                                   "ondertoezichtstelling", "gezinsvoogd", "stabiel", "onderzoek is gestopt",
+                                   {"regex": "ots"}],
     "delicten en politiecontact": ["delict", "politiecontact", "aangehouden", "opgepakt", "recidive",
-                                   "stelen", "diefstal", "gestolen", "justitie", "strafblad", "drangtraject",
-                                   "drangkader", "jeugdreclassering", "politie", "agent", "wijkagent", "bureau",
+                                   "stelen", "diefstal", "gestolen", "gejat", "jatten", "justitie", "strafblad",
+                                   "drangtraject", "drangkader", "jeugdreclassering", "politie", "agent",
+                                   "wijkagent", "in de fout", "jeugdzaken", "zitting", "feit", "winkeldief",
                                    {"regex": "halt"}],
-    "zelfvertrouwen en regie": ["zelfvertrouw", "durf", "trots", "zelfstandig", "regie", "zekerder",
+    "zelfvertrouwen en regie": ["zelfvertrouw", "durf", "trots", "zelfstandig", "regie", "zekerder", "sterker",
                                 "eigen kracht", "zelfredzaam", "kook zelf", "zelf koken", "zelf bellen",
-                                "zelf geregeld", "zelf regel", "op eigen benen"],
+                                "zelf geregeld", "zelf regel", "zelf doe", "op eigen benen", "confident",
+                                "overzicht", "serieus genomen", "aanpraten"],
     "welbevinden en stemming": ["vrolijk", "chagrijnig", "prikkelbaar", "rustiger", "geduldig", "piekeren",
                                 "opgewekt", "stemming", "blij", "in mijn vel", "gelukkig", "levenslust",
-                                "klaar mee"],
-    "stigma en uitsluiting": ["stigma", "stempel", "etiket", "schaam", "probleemgezin", "aangekeken",
-                              "wantrouw", "nagewezen", "label", "discriminat", "niet welkom", "buitengesloten",
-                              "uitgesloten", "het uwv"],
+                                "klaar mee", "huilt", "stiller", "boos"],
+    "stigma en wantrouwen": ["stigma", "stempel", "etiket", "schaam", "probleemgezin", "probleemjongere",
+                             "aangekeken", "wantrouw", "nagewezen", "label", "discriminat", "niet welkom",
+                             "buitengesloten", "uitgesloten", "het uwv", "tipgever", "verraden", "verrader",
+                             "niks meer met ons"],
     "afhankelijkheid": ["afhankelijk", "leunen op", "zonder ons niet"],
-    "werkdruk en registratie": ["registr", "werkdruk", "administratie", "formulier", "caseload",
-                                "verantwoord", "rapportage", "turven", "intekenlijst", "telling", "tellen"],
+    "werkdruk en registratie": ["*registr", "werkdruk", "administratie", "formulier", "caseload",
+                                "verantwoord", "rapportage", "turven", "intekenlijst", "telling", "tellen",
+                                "dossier", "uren per", "kost meer tijd", "voorbereidingstijd"],
+    "morele stress en verloop": ["moreel", "morele", "dilemma", "wakker", "kapot van", "voel me schuldig",
+                                 "schuldig", "vertrokken", "uitgevallen", "burn-out", "burnout", "gekort",
+                                 "bezuinig", "wegbezuinigd", "stoppen"],
     "toegang en bereik": ["wachtlijst", "wachttijd", "doorverwijz", "toegang", "wachten", "bereik",
-                          "ter been", "drempel", "haken af", "afhaken", "niet meer gekomen", "komen niet meer"],
-    "gezondheid en stress": ["stress", "slaap", "gezond", "huisarts", "somber", "depress", "angst",
-                             "rust in mijn hoofd", "ziek", "medicijn", "pillen", "suiker", "afgevallen",
-                             "aangekomen"],
+                          "ter been", "drempel", "haken af", "afhaken", "niet meer gekomen", "komen niet meer",
+                          "niet open", "reageert niet", "nieuwe hulpverleners", "verhaal opnieuw",
+                          "niet meer teruggekomen", "verloop"],
+    "gezondheid en stress": ["stress", "*slaap", "*slapen", "geslapen", "gezond", "huisarts", "somber",
+                             "depress", "angst", "rust in mijn hoofd", "ziek", "medicijn", "medicat", "pillen",
+                             "suiker", "afgevallen", "aangekomen", "drinkt", "alcohol", "blowen", "drugs",
+                             "rook"],
 }
 
 _STOPWORDS = set("""
@@ -139,7 +158,7 @@ def compile_themes(themes: Mapping[str, Iterable[Any]] | None = None) -> dict[st
     """Compile a theme lexicon to one word-start regex per theme.
 
     Accepts ``{theme: [pattern, ...]}`` where a pattern is a string (word start,
-    case-insensitive) or a mapping ``{"regex": ...}`` / ``{"phrase": ...}`` as in the
+    case-insensitive; a leading ``*`` also matches inside a word) or a mapping ``{"regex": ...}`` / ``{"phrase": ...}`` as in the
     codebook, or a codebook object with ``.themes`` (``key -> Code``).
     """
     if themes is None:
@@ -157,7 +176,9 @@ def compile_themes(themes: Mapping[str, Iterable[Any]] | None = None) -> dict[st
                     continue
                 p = p.get("phrase", "")
             p = str(p).strip().lower()
-            if p:
+            if p.startswith("*") and len(p) > 1:
+                parts.append(re.escape(p[1:]))
+            elif p:
                 parts.append(r"(?<!\w)" + re.escape(p))
         if parts:
             out[str(key)] = re.compile("|".join(parts), re.IGNORECASE)
