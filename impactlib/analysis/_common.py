@@ -8,6 +8,7 @@ empty frame as input gives an empty frame with the right columns.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -162,8 +163,8 @@ def compile_themes(themes: Mapping[str, Iterable[Any]] | None = None) -> dict[st
     codebook, or a codebook object with ``.themes`` (``key -> Code``).
     """
     if themes is None:
-        themes = THEMES
-    elif hasattr(themes, "themes"):
+        return _default_themes()
+    if hasattr(themes, "themes"):
         themes = {k: c.patterns for k, c in themes.themes.items()}
     out: dict[str, re.Pattern] = {}
     for key, pats in themes.items():
@@ -185,11 +186,21 @@ def compile_themes(themes: Mapping[str, Iterable[Any]] | None = None) -> dict[st
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _default_themes() -> dict[str, re.Pattern]:
+    return compile_themes(THEMES)
+
+
 def themes_of(text: Any, compiled: Mapping[str, re.Pattern]) -> list[str]:
     """Themes whose patterns occur in ``text`` (sorted by theme order)."""
     if not isinstance(text, str) or not text:
         return []
-    return [k for k, rx in compiled.items() if rx.search(text)]
+    return list(_themes_cached(text, tuple(compiled.items())))
+
+
+@functools.lru_cache(maxsize=65536)
+def _themes_cached(text: str, items: tuple[tuple[str, re.Pattern], ...]) -> tuple[str, ...]:
+    return tuple(k for k, rx in items if rx.search(text))
 
 
 def content_stems(text: Any, n: int = 6) -> set[str]:
