@@ -15,7 +15,7 @@ Examples
 ...                        "value": ["positive", "negative"], "n": [3, 1], "total": [4, 4],
 ...                        "share": [0.75, 0.25]})
 >>> ax = plots.plot_code_shares(counts, dimension="valence", by="track")
->>> [round(p.get_width(), 2) for p in ax.patches]
+>>> [float(p.get_width()) for p in ax.patches]
 [75.0, 25.0]
 """
 
