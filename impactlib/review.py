@@ -231,6 +231,19 @@ class Reviewer:
             d["decision_status"], d["decision_value"] = m["status"], m["value"]
         return [groups[k] for k in sorted(groups, key=lambda k: (k[0] is not None, k[0] or 0, k[1] or 0))]
 
+    def __repr__(self) -> str:
+        return (f"Reviewer(coder={self.coder!r}, {len(self.story_ids)} verhalen, "
+                f"nu {self.story_id!r}, nog te beoordelen: {len(self.store.queue(self.coder))})")
+
+    def progress(self) -> pd.DataFrame:
+        """This coder's decisions so far: count per dimension and status (a plain table)."""
+        cur = self.store.current(coder=self.coder, story_id=self.story_ids or None)
+        table = cur.groupby(["dimension", "status"]).size().unstack(fill_value=0) if len(cur) else \
+            pd.DataFrame(index=pd.Index([], name="dimension"))
+        open_ = self.store.queue(self.coder)
+        table.attrs["open_stories"] = int(open_["story_id"].isin(self.story_ids).sum())
+        return table
+
     def open_count(self, story_id: str | None = None) -> int:
         """Undecided suggestions of a story for this coder."""
         return sum(1 for it in self.items(story_id) for d in it["dims"].values()

@@ -673,7 +673,8 @@ class CodingStore:
                     raise StoreError(f"status {bad[0]!r} is not allowed; use one of {', '.join(STATUSES)}")
             where.append(f"c.{col} IN ({','.join('?' * len(vals))})")
             params += vals
-        sql = f"SELECT {_CODING_COLS} FROM codings c WHERE " + " AND ".join(where) + " ORDER BY c.id"
+        cols = _CODING_COLS if extra else _CODING_COLS.replace(", supersedes, evidence", "")
+        sql = f"SELECT {cols} FROM codings c WHERE " + " AND ".join(where) + " ORDER BY c.id"
         return self._frame(self._con.execute(sql, params), extra)
 
     def history(self, story_id: str | None = None, *, coder: str | None = None) -> pd.DataFrame:
@@ -690,16 +691,20 @@ class CodingStore:
             sql += " WHERE " + " AND ".join(where)
         return self._frame(self._con.execute(sql + " ORDER BY id", params), True)
 
-    def queue(self, coder: str, order: str = "least_certain", *, dimension: str | None = None) -> pd.DataFrame:
-        """Stories with suggestions this coder has not decided yet, in review order.
+    def queue(self, coder: str | None = None, order: str = "least_certain", *,
+              dimension: str | None = None) -> pd.DataFrame:
+        """Stories with suggestions still to review, in review order.
 
         Parameters
         ----------
-        coder : str
-            The reviewing coder.
+        coder : str, optional
+            The reviewing coder: suggestions *this* coder has not decided yet.  ``None``:
+            suggestions no human has decided yet.
         order : {'least_certain', 'story_id', 'added'}
             ``least_certain``: lowest suggestion confidence first (active learning);
-            stories without confidences come last, by id.
+            stories without confidences come last, in the order they were added.
+        dimension : str, optional
+            Only suggestions of this dimension.
 
         Returns
         -------
@@ -713,19 +718,28 @@ class CodingStore:
         }
         if order not in orders:
             raise StoreError(f"order {order!r} is not allowed; use one of {', '.join(orders)}")
-        dim_sql = "AND s.dimension = ?" if dimension else ""
-        params: list[Any] = [coder] + ([dimension] if dimension else [])
+        where = ["s.status = 'suggested'"]
+        params: list[Any] = []
+        if coder is not None:
+            where.append("s.coder != ?")
+            params.append(coder)
+            decided_by, dparams = "d.coder = ?", [coder]
+        else:
+            decided_by, dparams = "d.coder != s.coder AND d.status != 'suggested'", []
+        if dimension:
+            where.append("s.dimension = ?")
+            params.append(dimension)
         sql = f"""
             SELECT s.story_id, COUNT(*) AS open, MIN(s.confidence) AS min_confidence, MIN(s.id) AS first_id
             FROM current_codings s
-            WHERE s.status = 'suggested' AND s.coder != ?1 {dim_sql.replace('?', '?2')}
+            WHERE {' AND '.join(where)}
               AND NOT EXISTS (
                 SELECT 1 FROM codings d
-                WHERE d.story_id = s.story_id AND d.dimension = s.dimension AND d.coder = ?1
+                WHERE d.story_id = s.story_id AND d.dimension = s.dimension AND {decided_by}
                   AND d.start IS s.start AND d."end" IS s."end")
             GROUP BY s.story_id
             ORDER BY {orders[order]}"""
-        df = pd.read_sql_query(sql, self._con, params=params)
+        df = pd.read_sql_query(sql, self._con, params=params + dparams)
         return df[["story_id", "open", "min_confidence"]]
 
     def suggestions(self, story_id: str, *, coder: str | None = None) -> pd.DataFrame:

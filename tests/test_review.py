@@ -112,6 +112,10 @@ def test_accept_all_and_navigation(reviewer, store):
     assert reviewer.next() == "S1"  # stays at the end
     assert len(reviewer.accept_all()) == 3 + 6
     assert store.queue("coder_a").empty
+    prog = reviewer.progress()
+    assert prog.loc["valence"].to_dict() == {"accepted": 4, "edited": 1}
+    assert prog.attrs["open_stories"] == 0
+    assert "nog te beoordelen: 0" in repr(reviewer)
 
 
 def test_keyboard_shortcuts(reviewer, store):

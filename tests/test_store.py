@@ -201,6 +201,10 @@ def test_queue_orders_least_certain_first_and_drops_decided(store):
         store.accept(int(cid), "coder_a")
     assert store.queue("coder_a")["story_id"].tolist() == ["S3", "S1"]
     assert store.queue("coder_b", order="story_id")["story_id"].tolist() == ["S1", "S2", "S3"]
+    assert store.queue()["story_id"].tolist() == ["S3", "S1"]  # no human has decided S2 any more
+    assert store.queue(dimension="valence")["open"].tolist() == [1, 1]
+    with pytest.raises(StoreError, match="order 'random' is not allowed"):
+        store.queue(order="random")
 
 
 # --------------------------------------------------------------------------- import / export
@@ -297,8 +301,9 @@ def test_merge_keeps_coders_and_skips_duplicates(tmp_path):
     with CodingStore(paths[0]) as a:
         before = len(a.history())
         summary = a.merge(paths[1])
-        # coder_b's suggestions share created_at? no: each store made its own -> appended
-        assert summary.inserted == len(CodingStore(paths[1]).history())
+        with CodingStore(paths[1]) as b:
+            assert summary.inserted == len(b.history())  # each store made its own suggestions
+        assert summary.skipped == 0 and summary.stories == 0
         assert a.merge(paths[1]).inserted == 0  # second merge: all exact duplicates
         cur = a.current(story_id="S1", dimension="valence", status=["accepted", "edited"])
         assert sorted(zip(cur.coder, cur.value)) == [("coder_a", "positive"), ("coder_b", "negative")]
