@@ -229,7 +229,7 @@ def plot_theme_counts(themes: pd.DataFrame, *, ax: Any = None, title: str | None
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v):g}"))
     ax.set_xlabel("aantal effecten (negatief ← → positief)")
     ax.set_title(title or "Effecten per thema")
-    ax.legend(frameon=False, fontsize="small")
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
     return ax
 
 
