@@ -1287,6 +1287,48 @@ _CODE_ALIASES = {"verhaal_id": "story_id", "verhaalnummer": "story_id", "id": "s
                  "zekerheid": "confidence", "begin": "start", "eind": "end", "codeboekversie": "codebook_version"}
 
 
+def open_project_store(project: Any, *, import_codes: bool = True, **kwargs: Any) -> CodingStore:
+    """Open a project's store and bring it up to date with the project's files.
+
+    Registers the project's codebook (or the packaged default), adds the project's
+    stories and — when ``import_codes`` — imports its human codes file.  All of it is
+    idempotent: running it again adds only what is new.
+
+    Parameters
+    ----------
+    project : Project, str or Path
+        A :class:`impactlib.io.Project` or a project folder / ``project.toml``.
+    import_codes : bool
+        Also import ``project.codes`` (exact duplicates are skipped).
+    **kwargs
+        Passed to :class:`CodingStore` (``timeout``, ``durable``).
+
+    Returns
+    -------
+    CodingStore
+    """
+    from impactlib.codebook import load_codebook
+
+    if isinstance(project, (str, os.PathLike)):
+        from impactlib.io import load_project
+
+        project = load_project(project)
+    store = CodingStore(project.store_path, **kwargs)
+    try:
+        cb_path = getattr(project, "codebook_path", None)
+        with store.transaction():
+            store.register_codebook(load_codebook(cb_path))
+            if getattr(project, "stories", None) is not None:
+                store.add_stories(project.stories)
+            codes = getattr(project, "codes", None)
+            if import_codes and codes is not None and len(codes):
+                store.import_codes(codes)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
 def _read_codes(path: str | os.PathLike, *, sheet: str | int | None = None) -> pd.DataFrame:
     """Read a codes table from CSV/XLSX.
 
@@ -1412,6 +1454,7 @@ __all__ = [
     "MACHINE_CODER",
     "SCHEMA_VERSION",
     "neutralise",
+    "open_project_store",
     "open_store",
     "unneutralise",
     "write_table",

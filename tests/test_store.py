@@ -492,3 +492,22 @@ def test_cli_import_export_merge_and_errors(tmp_path, capsys):
     (tmp_path / "junk.sqlite").write_text("story_id,text\n" * 100)
     assert main(["store", "info", "--store", str(tmp_path / "junk.sqlite")]) == 1
     assert "not an impactlib coding store" in capsys.readouterr().err
+
+
+def test_open_project_store_is_idempotent(tmp_path):
+    from impactlib.store import open_project_store
+
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    stories_df().drop(columns=["collected_on"]).to_csv(proj / "stories.csv", index=False)
+    (proj / "codes_human.csv").write_text(
+        "story_id,dimension,value,coder,created_at\nS1,valence,positive,coder_a,2025-01-02T10:00:00Z\n"
+        "S1,valence,negative,coder_b,2025-01-02T11:00:00Z\n", encoding="utf-8")
+    (proj / "project.toml").write_text('[project]\nname = "t"\n[files]\nstories = "stories.csv"\n'
+                                       'codes = "codes_human.csv"\nstore = "work/impactlib.sqlite"\n')
+    with open_project_store(proj) as s:
+        assert s.path == proj / "work" / "impactlib.sqlite"
+        assert len(s.stories()) == 3 and len(s.history()) == 2
+    with open_project_store(proj) as s:
+        assert len(s.history()) == 2
+        assert sorted(s.current()["coder"]) == ["coder_a", "coder_b"]
