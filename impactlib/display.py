@@ -31,6 +31,25 @@ import pandas as pd
 
 _MAX_CELL = 300
 
+#: Extra Dutch labels for headers and values that tables show (besides ``analysis.LABELS``).
+EXTRA_LABELS = {
+    "dimension": "dimensie", "value": "waarde", "n": "aantal", "total": "totaal", "share": "aandeel",
+    "source": "bron", "status": "status", "coder": "codeur", "story_id": "verhaal", "text": "tekst",
+    "evidence": "onderbouwing", "confidence": "zekerheid", "memo": "memo", "start": "begin", "end": "eind",
+    "open": "open", "min_confidence": "laagste zekerheid", "suggested": "voorstel", "accepted": "geaccepteerd",
+    "rejected": "verworpen", "edited": "aangepast", "human": "mens", "rules": "regels", "model": "model",
+    "machine": "machine", "origin": "herkomst", "owner": "eigenaar", "indicator": "indicator", "unit": "eenheid",
+}
+
+
+def dutch(key: Any) -> Any:
+    """The Dutch display label of a stored key; other values unchanged."""
+    if not isinstance(key, str):
+        return key
+    from impactlib.analysis import LABELS
+
+    return LABELS.get(key, EXTRA_LABELS.get(key, key))
+
 
 def fmt(value: Any, decimals: int = 2) -> str:
     """Format one cell: Dutch decimal comma, no trailing noise, empty for missing."""
@@ -63,11 +82,17 @@ class Table:
     """A rendered table; shows as HTML in Jupyter and as aligned text elsewhere."""
 
     def __init__(self, df: pd.DataFrame, *, title: Optional[str] = None, decimals: int = 2,
-                 max_rows: int = 60, caption: Optional[str] = None):
+                 max_rows: int = 60, caption: Optional[str] = None, translate: bool = True):
         self.title = title
         self.caption = caption
         self.total = len(df)
         shown = df.head(max_rows)
+        if translate:
+            shown = shown.copy()
+            for c in shown.columns:
+                if shown[c].dtype == object or isinstance(shown[c].dtype, pd.StringDtype):
+                    shown[c] = shown[c].map(dutch)
+            shown.columns = [dutch(str(c)) for c in shown.columns]
         self.columns = [str(c) for c in shown.columns]
         numeric = [_is_numeric(shown[c]) for c in shown.columns]
         self.numeric = numeric
@@ -123,9 +148,13 @@ class Table:
 
 
 def table(df: pd.DataFrame, *, title: Optional[str] = None, decimals: int = 2, max_rows: int = 60,
-          caption: Optional[str] = None) -> Table:
-    """Render ``df`` as a stable :class:`Table` (index dropped; reset it first to keep it)."""
-    return Table(df, title=title, decimals=decimals, max_rows=max_rows, caption=caption)
+          caption: Optional[str] = None, translate: bool = True) -> Table:
+    """Render ``df`` as a stable :class:`Table` (index dropped; reset it first to keep it).
+
+    With ``translate`` (default) stored English keys in headers and text cells
+    (``valence``, ``positive``, ``share`` …) are shown with their Dutch labels.
+    """
+    return Table(df, title=title, decimals=decimals, max_rows=max_rows, caption=caption, translate=translate)
 
 
 class Quote:
@@ -194,4 +223,4 @@ class Group:
         return "".join(i._repr_html_() for i in self.items) if self.items else "<p>(geen)</p>"
 
 
-__all__ = ["fmt", "Table", "table", "Quote", "quote", "quotes", "Note", "note", "Group"]
+__all__ = ["dutch", "EXTRA_LABELS", "fmt", "Table", "table", "Quote", "quote", "quotes", "Note", "note", "Group"]

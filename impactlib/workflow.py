@@ -204,7 +204,42 @@ def indicator_overview(indicators: Optional[pd.DataFrame]) -> pd.DataFrame:
     return out[cols]
 
 
+def example_stories(story_rows: pd.DataFrame, n_per_case: int = 1) -> pd.DataFrame:
+    """Reproducible showcase: the most confident story for each hard case.
+
+    Cases: a negative effect, an unintended effect, an indirect effect (in that
+    order; a story is shown once).  Ties are broken by ``story_id``.
+    """
+    from impactlib.analysis import label as cb_label
+
+    cases = [("valence", "negative"), ("intentionality", "unintended"), ("directness", "indirect")]
+    chosen, rows = set(), []
+    for dim, value in cases:
+        if dim not in story_rows.columns:
+            continue
+        cand = story_rows[story_rows[dim] == value].copy()
+        cand = cand[~cand["story_id"].isin(chosen)]
+        cand = cand.sort_values([f"{dim}_confidence", "story_id"], ascending=[False, True]).head(n_per_case)
+        for r in cand.to_dict("records"):
+            chosen.add(r["story_id"])
+            rows.append({**r, "case": f"{cb_label(dim)}: {cb_label(value)}"})
+    return pd.DataFrame(rows)
+
+
+def suggestion_spans(segment_rows: pd.DataFrame, codebook=None) -> list[dict]:
+    """Spans for :func:`impactlib.review.highlight_html`: Dutch labels, evidence as tooltip."""
+    from impactlib.codebook import load_codebook
+
+    cb = codebook or load_codebook()
+    spans = []
+    for r in segment_rows.sort_values("start").to_dict("records"):
+        labels = [cb.label(d, r[d]) for d in DIMENSIONS if isinstance(r.get(d), str) and r.get(d)]
+        spans.append({"start": int(r["start"]), "end": int(r["end"]), "valence": r.get("valence") or None,
+                      "label": " · ".join(labels), "title": r.get("evidence") or ""})
+    return spans
+
+
 __all__ = [
     "DIMENSIONS", "CODE_COLUMNS", "MACHINE_CODER", "open_project", "suggestions_to_codes", "tag_stories",
-    "tag_project", "machine_codes", "human_codes", "analysis_codes", "inventory", "indicator_overview",
+    "tag_project", "machine_codes", "human_codes", "analysis_codes", "inventory", "indicator_overview", "example_stories", "suggestion_spans",
 ]
