@@ -316,8 +316,12 @@ def import_spreadsheet(
     if not path.is_file():
         raise FileNotFoundError(2, "No such file", str(path))
     name = path.name
+    import warnings
+
     try:
-        wb = load_workbook(path, data_only=True)
+        with warnings.catch_warnings():  # e.g. "Data Validation extension is not supported" from Excel files
+            warnings.simplefilter("ignore", UserWarning)
+            wb = load_workbook(path, data_only=True)
     except Exception as exc:  # zip/xml errors from openpyxl
         raise StoreError(f"{name}: not a readable XLSX workbook ({exc}); save it as .xlsx from Excel") from None
     if sheet not in wb.sheetnames:

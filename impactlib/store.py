@@ -1414,6 +1414,11 @@ def write_table(df: pd.DataFrame, path: Path, *, sheet: str = "codes", info: Map
     if suffix == ".csv":
         safe.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     elif suffix == ".xlsx":
+        if len(safe) >= 1_048_576:
+            raise StoreError(
+                f"{path.name}: {len(safe):,} rows do not fit in one XLSX sheet (max 1,048,575); "
+                "export to .csv instead, or filter (status=..., level=...)"
+            )
         from openpyxl import Workbook
         from openpyxl.styles import Font
 
