@@ -477,3 +477,35 @@ def test_missing_indicators_still_list_invisible_effects(codes, stories):
 def test_label_dutch():
     assert A.label("unintended") == "onbedoeld" and A.label("contradict") == "spreken tegen"
     assert A.label("onbekend") == "onbekend"
+
+
+# ---------------------------------------------------------------------------- the sample project
+def test_every_table_on_the_sample_project():
+    from pathlib import Path
+
+    from impactlib.io import load_project
+
+    p = load_project(Path(__file__).resolve().parents[1] / "data" / "sample")
+    c = A.code_counts(p.codes, p.stories, p.activities, by=["track", "social_work_type"])
+    assert set(c["track"]) == {"doelmatigheid", "betekenisgeving", "vakmanschap"}
+    assert c.groupby(["track", "social_work_type", "dimension"])["share"].sum().round(6).eq(1).all()
+    j = A.statistics_by_themes(p.codes, p.stories, p.activities, by="activity")
+    assert j["n"].gt(0).all() and j.groupby("activity").size().min() >= 5  # varied effects per activity
+    assert (j["quote_1"] != "").all()
+    v = A.stories_vs_indicators(p.codes, p.stories, p.indicators, p.activities)
+    assert {"confirm", "contradict", "expand"} <= set(v["verdict"].dropna())
+    arrears = v[(v["indicator"] == "huishoudens met betalingsachterstand") & (v["area"] == "WK990104")].iloc[0]
+    assert arrears["verdict"] == "contradict"  # more arrears signalled, stories mostly positive
+    inv = A.invisible_effects(p.codes, p.stories, p.indicators, p.activities)
+    assert {"no_theme", "no_indicator"} == set(inv["reason"]) and len(inv) > 50
+    t = A.targets_vs_registered(p.indicators, p.codes, p.stories, p.activities)
+    assert set(t["perspective"]) == {"gemeente", "organisatie", "professionals"}
+    assert A.msc_criteria(p.msc).query("criterion == '(geen)'")["n"].sum() == 0
+    s = A.msc_survival(p.msc, p.stories)
+    assert len(s) == len(p.stories) and s["stage"].str.startswith("gekozen in ronde 2").sum() == 4
+    e = A.arena_effects(p.arena)
+    assert e["wrong_pocket"].sum() >= 5
+    sup = A.arena_support(p.arena, p.codes, p.stories, p.activities)
+    assert (sup["n_stories"] > 0).sum() >= 12
+    o = A.owner_summary(A.by_owner(p.indicators, p.codes))
+    assert set(o.loc[o["kind"] == "indicator", "owner"]) == {"gemeente", "organisatie", "bewoners", "onderzoekers"}
