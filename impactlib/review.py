@@ -232,7 +232,8 @@ class Reviewer:
         return [groups[k] for k in sorted(groups, key=lambda k: (k[0] is not None, k[0] or 0, k[1] or 0))]
 
     def __repr__(self) -> str:
-        return (f"Reviewer(coder={self.coder!r}, {len(self.story_ids)} verhalen, "
+        n = len(self.story_ids)
+        return (f"Reviewer(coder={self.coder!r}, {n} {'verhaal' if n == 1 else 'verhalen'}, "
                 f"nu {self.story_id!r}, nog te beoordelen: {len(self.store.queue(self.coder))})")
 
     def progress(self) -> pd.DataFrame:
