@@ -666,3 +666,63 @@ def test_load_table_infers_the_kind():
     assert load_table(FIX / "codes_wide.csv").attrs["kind"] == "codes"
     with pytest.raises(ImpactError, match="unknown table kind 'verhalen'"):
         load_table(FIX / "msc_rondes.csv", kind="verhalen")
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_year_and_quarter_columns_are_combined(tmp_path):
+    p = write(tmp_path / "i.csv", "Indicator;Wijk;Jaar;Kwartaal;Waarde\nA;WK990102;2024;1;12\nA;WK990102;2024;K2;14\n"
+                                  "A;WK990102;2024;3e kwartaal;15\n")
+    df = load_indicators(p)
+    assert df["period"].tolist() == ["2024-Q1", "2024-Q2", "2024-Q3"]
+
+
+def test_year_and_month_columns_are_combined(tmp_path):
+    p = write(tmp_path / "i.csv", "indicator;gebied;jaar;maand;waarde\nA;GM9901;2025;3;1\nA;GM9901;2025;april;2\n")
+    assert load_indicators(p)["period"].tolist() == ["2025-03", "2025-04"]
+
+
+def test_a_date_as_period_stands_for_its_month(tmp_path):
+    p = write(tmp_path / "i.csv", "indicator;gebied;peildatum;waarde\nA;GM9901;31-03-2025;1\nB;GM9901;mrt-25;2\n")
+    df = load_indicators(p)
+    assert df["period"].tolist() == ["2025-03", "2025-03"]
+
+
+def test_money_values(tmp_path):
+    p = write(tmp_path / "i.csv", "indicator;gebied;periode;waarde\nKosten;GM9901;2024;€ 1.234,50\nB;GM9901;2024;25,-\n")
+    assert load_indicators(p)["value"].tolist() == [1234.5, 25.0]
+
+
+@pytest.mark.parametrize("value", ["3-feb-2025", "dinsdag 4 februari 2025", "di 4 feb. 2025"])
+def test_dutch_long_dates(tmp_path, value):
+    df = load_stories(write(tmp_path / "s.csv", f"id;text;datum\nS1;x;{value}\n"))
+    assert df.loc[0, "collected_on"].month == 2
+
+
+def test_rows_with_too_few_values_are_a_warning(tmp_path):
+    df = load_stories(write(tmp_path / "s.csv", "id;tekst;rol\nS1;Ik ging\nnaar huis;ouder\nS2;b;ouder\n"))
+    lines = [w.line for w in df.attrs["warnings"] if "too few" in w.message or "value(s) but" in w.message]
+    assert lines == [2, 3]
+
+
+def test_very_long_story_in_csv(tmp_path):
+    long = "Het gaat beter. " * 20000  # 320 kB, above csv's default field limit
+    df = load_stories(write(tmp_path / "s.csv", f'id,text\nS1,"{long}"\nS2,kort\n'))
+    assert len(df.loc[0, "text"]) == len(long)
+    import csv
+
+    assert csv.field_size_limit() == 131072  # restored
+
+
+def test_old_mac_line_endings(tmp_path):
+    df = load_stories(write(tmp_path / "s.csv", 'id;text\rS1;"a\rb"\rS2;c\r'))
+    assert df["story_id"].tolist() == ["S1", "S2"] and list(df.attrs["lines"]) == [2, 4]
+    assert df.loc[0, "text"] == "a\nb"
+
+
+def test_big_stories_file_loads_fast_enough_to_be_usable(tmp_path):
+    # not a timing test: checks that 20k rows with multi-line cells keep their line numbers
+    rows = "".join(f'S{i},"regel één\nregel twee {i}",{1 + i % 28}-3-2025\n' for i in range(20000))
+    df = load_stories(write(tmp_path / "s.csv", "id,text,datum\n" + rows))
+    assert len(df) == 20000 and df.attrs["lines"][19999] == 2 + 2 * 19999

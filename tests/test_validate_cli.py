@@ -143,3 +143,23 @@ def test_unreadable_file(capsys, tmp_path):
     finally:
         p.chmod(0o644)
     assert code == 1 and "permission denied" in out
+
+
+def test_workbook_with_several_tables_checks_each_sheet(capsys, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Toelichting"
+    wb.active.append(["Export van 3 maart"])
+    ws = wb.create_sheet("Verhalen")
+    ws.append(["Verhaal ID", "Tekst"])
+    ws.append(["S1", "Ik voel me gesteund."])
+    ws = wb.create_sheet("Indicatoren")
+    ws.append(["Indicator", "Gebied", "2024K1"])
+    ws.append(["Bereik", "GM9901", "twaalf"])
+    wb.save(tmp_path / "alles.xlsx")
+    code, out = run(capsys, str(tmp_path / "alles.xlsx"))
+    assert code == 1
+    assert "sheet(s) 'Toelichting' skipped" in out
+    assert "(stories, 1 rows, xlsx, sheet 'Verhalen')" in out
+    assert "alles.xlsx[Indicatoren]:2: column '2024K1': 'twaalf' is not a number" in out

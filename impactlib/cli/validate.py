@@ -61,6 +61,39 @@ def _is_project(path: Path, kind: str | None) -> bool:
     return False
 
 
+def _table_sheets(path: Path) -> list[str]:
+    """The sheets of a workbook whose kind of table can be recognised (all sheets when none can)."""
+    import openpyxl
+
+    from impactlib.errors import ImpactError
+    from impactlib.io.columns import infer_kind
+    from impactlib.io.readers import read_raw
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+        names = list(wb.sheetnames)
+        wb.close()
+    except Exception:  # noqa: BLE001 — load_table reports an unreadable workbook properly
+        return []
+    if len(names) < 2:
+        return names
+    found = []
+    for name in names:
+        raw = read_raw(path, name)
+        if raw.frame.shape[1] == 0:
+            continue
+        try:
+            infer_kind(list(raw.frame.columns), filename=name)
+        except ImpactError:
+            continue
+        found.append(name)
+    if found and len(found) < len(names):
+        skipped = [n for n in names if n not in found]
+        print(f"note: {path}: sheet(s) {', '.join(map(repr, skipped))} skipped (not a table impactlib knows; "
+              "use --sheet and --kind to check one)", file=sys.stdout)
+    return found or names[:1]
+
+
 def _print_problems(problems, out) -> None:
     for p in problems:
         print(f"  {p}", file=out)
@@ -73,6 +106,7 @@ def _validate_one(path_text: str, kind: str | None, sheet: str | None, quiet: bo
 
     path = Path(path_text)
     out = sys.stdout
+    label = path_text if sheet is None else f"{path_text} (sheet {sheet!r})"
     try:
         if not path.exists():
             print(f"FAIL {path_text}: no such file or folder; check the path", file=out)
@@ -88,6 +122,11 @@ def _validate_one(path_text: str, kind: str | None, sheet: str | None, quiet: bo
                           file=out)
                 _print_problems(proj.warnings, out)
             return True
+        if kind is None and sheet is None and path.suffix.lower() in (".xlsx", ".xlsm"):
+            sheets = _table_sheets(path)
+            if len(sheets) > 1:
+                results = [_validate_one(path_text, None, s, quiet, mapping) for s in sheets]
+                return all(results)
         df = load_table(path, kind, sheet=sheet, mapping=mapping or None)
         enc = df.attrs.get("encoding") or ("xlsx" if df.attrs.get("format") == "xlsx" else None)
         extra = []
@@ -102,28 +141,28 @@ def _validate_one(path_text: str, kind: str | None, sheet: str | None, quiet: bo
         return True
     except ValidationError as exc:
         errs = [p for p in exc.problems if p.severity == "error"]
-        print(f"FAIL {path_text}: {len(errs)} error(s)", file=out)
+        print(f"FAIL {label}: {len(errs)} error(s)", file=out)
         _print_problems(exc.problems if not quiet else errs, out)
         return False
     except ImpactError as exc:
-        print(f"FAIL {path_text}: {exc}", file=out)
+        print(f"FAIL {label}: {exc}", file=out)
         return False
     except IsADirectoryError as exc:
-        print(f"FAIL {path_text}: {exc.filename or path_text} is a folder, not a file; give a table file "
+        print(f"FAIL {label}: {exc.filename or path_text} is a folder, not a file; give a table file "
               "or use --kind project", file=out)
         return False
     except PermissionError as exc:
-        print(f"FAIL {path_text}: cannot open {exc.filename or path_text} (permission denied); check the file's "
+        print(f"FAIL {label}: cannot open {exc.filename or path_text} (permission denied); check the file's "
               "permissions or close it in Excel", file=out)
         return False
     except FileNotFoundError as exc:
-        print(f"FAIL {path_text}: {exc.filename or path_text}: no such file; check the path", file=out)
+        print(f"FAIL {label}: {exc.filename or path_text}: no such file; check the path", file=out)
         return False
     except (OSError, UnicodeError, MemoryError) as exc:
-        print(f"FAIL {path_text}: cannot read it ({type(exc).__name__}: {exc})", file=out)
+        print(f"FAIL {label}: cannot read it ({type(exc).__name__}: {exc})", file=out)
         return False
     except Exception as exc:  # noqa: BLE001 — never a traceback for user data
-        print(f"FAIL {path_text}: unexpected problem while reading ({type(exc).__name__}: {exc}); "
+        print(f"FAIL {label}: unexpected problem while reading ({type(exc).__name__}: {exc}); "
               "this is a bug in impactlib — please report it with the file's header", file=out)
         return False
 

@@ -354,7 +354,9 @@ def _clean_header(header: list[Any], file: str, line: int, problems: list[Proble
     keep: list[int] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(header):
-        name = "" if raw is None else str(raw).replace("\ufeff", "").replace("\n", " ").strip()
+        from impactlib.io.values import cell_to_text
+
+        name = "" if raw is None else (cell_to_text(raw) or "").replace("\ufeff", "").replace("\n", " ").strip()
         if len(name) >= 2 and name[0] == name[-1] == '"':
             name = name[1:-1].strip()
         if not name:
@@ -417,6 +419,7 @@ def _finish(raw_rows: list[list[Any]], lines: list[int], table: RawTable, header
     # trailing empty header cells (Excel) are ignored when no row fills them
     with_data: set[int] = set()
     ragged: list[Problem] = []
+    short: list[Problem] = []
     for r, ln in zip(body, body_lines):
         n = len(r)
         if n > width:
@@ -430,6 +433,14 @@ def _finish(raw_rows: list[list[Any]], lines: list[int], table: RawTable, header
                     f"contains an unquoted {shown} — put the value in double quotes or remove the extra "
                     "separator",
                 ))
+        elif n < width and table.format == "csv" and n < len([h for h in header if h not in (None, "")]):
+            short.append(Problem(
+                file, ln, None, None,
+                f"this row has {n} value(s) but the header has {width} columns; the missing ones are read as "
+                "empty — if a value contains a line break, put it in double quotes",
+                severity="warning",
+            ))
+    problems.extend(_capped(short, file, "too few values"))
     for i in range(width):
         for r in body:
             if i < len(r) and r[i] not in (None, "") and str(r[i]).strip() != "":
@@ -494,7 +505,9 @@ def _read_csv(path: Path, data: bytes, file: str) -> RawTable:
     rows: list[list[str]] = []
     lines: list[int] = []
     prev = 0
+    old_limit = csv.field_size_limit()
     try:
+        csv.field_size_limit(max(old_limit, len(text) + 1))  # long stories (restored below)
         for row in reader:
             if any(row) and ("".join(row).strip() if len(row) > 1 else row[0].strip()):
                 rows.append(row)
@@ -503,6 +516,8 @@ def _read_csv(path: Path, data: bytes, file: str) -> RawTable:
     except csv.Error as exc:  # e.g. field larger than the limit
         table.problems.append(Problem(file, prev + 1 + start_line, None, None,
                                       f"cannot read this record ({exc}); check its quotes"))
+    finally:
+        csv.field_size_limit(old_limit)
     if rows and text.count('"') % 2 == 1:
         last_start = lines[-1]
         last_end = prev + start_line

@@ -565,11 +565,49 @@ def _melt_wide(frame: pd.DataFrame, ctx: _Ctx, period_cols: list[str]) -> pd.Dat
     return long
 
 
+_YEAR_KEYS = {"jaar", "year", "jr"}
+_SUB_KEYS = {"kwartaal": "K", "quarter": "K", "kw": "K", "maand": "M", "month": "M", "mnd": "M"}
+
+
+def _combine_year_and_quarter(raw: RawTable, mapping: Mapping[str, str] | None) -> None:
+    """Separate ``Jaar`` and ``Kwartaal``/``Maand`` columns become one ``periode`` column."""
+    if mapping and "period" in mapping.values():
+        return
+    keys = {column_key(c): c for c in raw.frame.columns}
+    year = next((keys[k] for k in _YEAR_KEYS if k in keys), None)
+    sub = next(((keys[k], t) for k, t in _SUB_KEYS.items() if k in keys), None)
+    others = {column_key(a) for a in ("period", "periode", "perioden", "tijdvak")}
+    if year is None or sub is None or others & set(keys):
+        return
+    col, tag = sub
+    frame = raw.frame
+
+    def combine(y: Any, q: Any) -> Any:
+        from impactlib.io.values import cell_to_text
+
+        yt, qt = cell_to_text(y), cell_to_text(q)
+        if not qt or not qt.strip():
+            return yt
+        if parse_period(qt) is not None and re.search(r"\d{4}", qt):
+            return qt  # the quarter column already holds the full period
+        digits = re.sub(r"\D", "", qt)
+        if tag == "K" and digits:
+            return f"{yt} K{digits}"
+        if tag == "M" and digits:
+            return f"{yt}-{int(digits):02d}"
+        return f"{qt} {yt}"  # a month name: 'maart 2025'
+
+    raw.frame = frame.assign(periode=[combine(y, q) for y, q in zip(frame[year], frame[col])]).drop(
+        columns=[year, col])
+    raw.notes.append(f"columns {year!r} and {col!r} combined into one period")
+
+
 def normalise_indicators(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Canonical long indicators table (see :func:`load_indicators`)."""
     ctx0 = _Ctx(raw, "indicators")
     if raw.frame.shape[1] == 0:
         ctx0.raise_if_errors()
+    _combine_year_and_quarter(raw, mapping)
     res = resolve_columns(list(raw.frame.columns), "indicators", mapping, file=raw.file)
     mapped = set(res.rename.values())
     unmapped = [c for c in raw.frame.columns if c not in res.rename]

@@ -41,7 +41,10 @@ DUTCH_MONTHS = {
 _TIME = r"(?:(?:[ t]|, ?)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + r"$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})" + _TIME + r"$")
-_WORDS = re.compile(r"^(\d{1,2})\.?\s+([a-z]+)\.?\s+(\d{4})" + _TIME + r"$")
+_WORDS = re.compile(r"^(\d{1,2})\.?[\s\-/]+([a-z]+)\.?[\s\-/]+(\d{4}|\d{2})" + _TIME + r"$")
+_WEEKDAY = re.compile(r"^(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|ma|di|wo|do|vr|za|zo|"
+                      r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)"
+                      r"\.?,?\s+")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 #: Excel's day zero (serial 1 = 1900-01-01, with Lotus' 1900 leap-year bug).
@@ -76,7 +79,7 @@ def parse_date(value: Any) -> _dt.datetime | None:
         if 20000 <= value <= 80000:
             return _EXCEL_EPOCH + _dt.timedelta(days=float(value))
         return None
-    text = str(value).strip().lower()
+    text = _WEEKDAY.sub("", str(value).strip().lower())
     if not text:
         return None
     m = _ISO.match(text)
@@ -92,7 +95,7 @@ def parse_date(value: Any) -> _dt.datetime | None:
             m = _WORDS.match(text)
             if m:
                 mo = DUTCH_MONTHS.get(m[2], 0)
-                d, y = int(m[1]), int(m[3])
+                d, y = int(m[1]), int(m[3]) + (2000 if len(m[3]) == 2 else 0)
             else:
                 m = _COMPACT.match(text)
                 if not m:
@@ -174,6 +177,13 @@ def parse_number(value: Any, decimal: str = ",") -> tuple[float, str] | None:
             return (math.nan, "provisional")
     if text.endswith("%"):
         text = text[:-1]
+    for cur in ("€", "EUR", "eur"):
+        if text.startswith(cur):
+            text = text[len(cur):]
+        elif text.endswith(cur):
+            text = text[: -len(cur)]
+    if text.endswith(",-"):  # Dutch money: "€ 25,-"
+        text = text[:-2]
     if text and text[0] in "−–":
         text = "-" + text[1:]
     if decimal == ",":
@@ -236,8 +246,9 @@ def parse_period(value: Any) -> tuple[str, pd.Timestamp] | None:
 
     Accepts ``2025K1``, ``2025-Q1``, ``2025 Q1``, ``Q1 2025``, ``2025 kwartaal 1``,
     ``1e kwartaal 2025``, CBS codes ``2025KW01``/``2025MM03``/``2025JJ00``,
-    ``2025-03``, ``03-2025``, ``maart 2025``, ``2025``, a year as a number, and an
-    Excel date on the first of a month (Excel turns ``2025-03`` into 1-3-2025).
+    ``2025-03``, ``03-2025``, ``maart 2025``, ``2025``, a year as a number; a full
+    date (an Excel date cell — Excel turns ``2025-03`` into 1-3-2025 — or a
+    *peildatum* such as ``31-03-2025``) stands for its month.
 
     Examples
     --------
@@ -250,10 +261,8 @@ def parse_period(value: Any) -> tuple[str, pd.Timestamp] | None:
     """
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, (_dt.datetime, _dt.date)):
-        if value.day == 1:
-            return f"{value.year:04d}-{value.month:02d}", pd.Timestamp(value.year, value.month, 1)
-        return None
+    if isinstance(value, (_dt.datetime, _dt.date)):  # Excel turns '2025-03' into 1-3-2025
+        return f"{value.year:04d}-{value.month:02d}", pd.Timestamp(value.year, value.month, 1)
     if isinstance(value, (int, float)):
         if isinstance(value, float) and (math.isnan(value) or value != int(value)):
             return None
@@ -276,6 +285,9 @@ def parse_period(value: Any) -> tuple[str, pd.Timestamp] | None:
             if 1 <= mo <= 12 and 1900 <= y <= 2200:
                 return f"{y:04d}-{mo:02d}", pd.Timestamp(y, mo, 1)
             return None
+    m = re.fullmatch(r"([a-z]+)\.?[-/ ](\d{2})", text)  # Excel's Dutch 'mmm-jj': mrt-25
+    if m and DUTCH_MONTHS.get(m[1]):
+        return f"20{m[2]}-{DUTCH_MONTHS[m[1]]:02d}", pd.Timestamp(2000 + int(m[2]), DUTCH_MONTHS[m[1]], 1)
     m = _MONTH_WORD.match(text)
     if m:
         word, y = (m[1], m[2]) if m[1] else (m[4], m[3])
@@ -286,6 +298,10 @@ def parse_period(value: Any) -> tuple[str, pd.Timestamp] | None:
     m = _YEAR.match(text)
     if m and 1900 <= int(m[1]) <= 2200:
         return m[1], pd.Timestamp(int(m[1]), 1, 1)
+    if re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[a-z]", text):
+        d = parse_date(text)
+        if d is not None:  # a date (e.g. a 'peildatum') stands for its month
+            return f"{d.year:04d}-{d.month:02d}", pd.Timestamp(d.year, d.month, 1)
     return None
 
 
