@@ -259,6 +259,8 @@ class CodingStore:
         ``synchronous=FULL`` (every commit is on disk before it returns).  ``False``
         uses ``synchronous=NORMAL``: still consistent after a crash, but the last
         commits may be lost on power failure.
+    create : bool, default True
+        Create the store when the file does not exist; ``False`` raises instead.
 
     Raises
     ------
@@ -273,13 +275,18 @@ class CodingStore:
     2
     """
 
-    def __init__(self, path: str | os.PathLike, *, timeout: float = 10.0, durable: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike, *, timeout: float = 10.0, durable: bool = True,
+                 create: bool = True) -> None:
         self.path = Path(path)
         self.timeout = float(timeout)
         self._depth = 0
         self._codebooks: dict[str, Any] = {}
+        self._con = None  # type: ignore[assignment]
         if self.path.exists() and self.path.is_dir():
             raise StoreError(f"{self.path}: is a folder; give the store's file name, e.g. {self.path / 'impactlib.sqlite'}")
+        if not create and not self.path.exists():
+            raise StoreError(f"{self.path}: no coding store here; check the path (a store is created by adding "
+                             "stories, suggestions or codes to it)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None)

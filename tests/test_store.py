@@ -489,6 +489,9 @@ def test_cli_import_export_merge_and_errors(tmp_path, capsys):
     assert "indirect" in capsys.readouterr().out
     assert main(["store", "info", "--store", store]) == 0
     assert "3 stories, 3 coding events" in capsys.readouterr().out
+    assert main(["store", "history", "--store", str(tmp_path / "typo.sqlite")]) == 1
+    assert "typo.sqlite: no coding store here; check the path" in capsys.readouterr().err
+    assert not (tmp_path / "typo.sqlite").exists()
     (tmp_path / "junk.sqlite").write_text("story_id,text\n" * 100)
     assert main(["store", "info", "--store", str(tmp_path / "junk.sqlite")]) == 1
     assert "not an impactlib coding store" in capsys.readouterr().err

@@ -69,6 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
+_READ_ONLY = {"info", "export-codes", "history", "export-xlsx"}
+
+
 def _open(args: argparse.Namespace):
     from impactlib.codebook import load_codebook
     from impactlib.store import CodingStore
@@ -82,7 +85,7 @@ def _open(args: argparse.Namespace):
         codebook_path = codebook_path or project.codebook_path
     else:
         path = Path(args.store)
-    store = CodingStore(path)
+    store = CodingStore(path, create=args.store_command not in _READ_ONLY)
     if codebook_path or not store.codebook_versions():
         store.register_codebook(load_codebook(codebook_path))
     return store
