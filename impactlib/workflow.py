@@ -239,7 +239,26 @@ def suggestion_spans(segment_rows: pd.DataFrame, codebook=None) -> list[dict]:
     return spans
 
 
+def heldout_story_ids(project) -> list[str]:
+    """Stories on which the shipped tagger may be judged fairly.
+
+    The default rules and model were tuned and trained on the sample project's
+    stories with an odd number (``S001``, ``S003`` …).  For the sample project
+    (``synthetic = true``) only the even-numbered stories are held out; for any
+    other project every story is unseen.
+    """
+    stories = getattr(project, "stories", None)
+    if stories is None or stories.empty:
+        return []
+    ids = stories["story_id"].astype(str)
+    if not getattr(project, "synthetic", False):
+        return ids.tolist()
+    digits = ids.str.extract(r"(\d+)$")[0]
+    even = digits.notna() & (digits.fillna("1").astype(int) % 2 == 0)
+    return ids[even].tolist()
+
+
 __all__ = [
     "DIMENSIONS", "CODE_COLUMNS", "MACHINE_CODER", "open_project", "suggestions_to_codes", "tag_stories",
-    "tag_project", "machine_codes", "human_codes", "analysis_codes", "inventory", "indicator_overview", "example_stories", "suggestion_spans",
+    "tag_project", "machine_codes", "human_codes", "analysis_codes", "inventory", "indicator_overview", "example_stories", "suggestion_spans", "heldout_story_ids",
 ]
