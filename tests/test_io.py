@@ -726,3 +726,22 @@ def test_big_stories_file_loads_fast_enough_to_be_usable(tmp_path):
     rows = "".join(f'S{i},"regel één\nregel twee {i}",{1 + i % 28}-3-2025\n' for i in range(20000))
     df = load_stories(write(tmp_path / "s.csv", "id,text,datum\n" + rows))
     assert len(df) == 20000 and df.attrs["lines"][19999] == 2 + 2 * 19999
+
+
+def test_arena_with_investor_and_beneficiary_columns(tmp_path):
+    p = write(tmp_path / "arena.csv",
+              "Activiteit;Effect;Investeerders;Incasseerders\n"
+              'Vroeg Eropaf schuldhulp;Minder huisuitzettingen;Gemeente Zuiderveen;"Woningcorporatie Zuiderhaven, '
+              'Zorgverzekeraar"\nHuiswerkklas Oost;Minder schooluitval;Stichting Leerkracht Oost;\n')
+    df = load_table(p)
+    assert df.attrs["kind"] == "arena"
+    assert df[["stakeholder", "role"]].values.tolist() == [
+        ["Gemeente Zuiderveen", "investor"], ["Woningcorporatie Zuiderhaven", "beneficiary"],
+        ["Zorgverzekeraar", "beneficiary"], ["Stichting Leerkracht Oost", "investor"]]
+    assert list(df.attrs["lines"]) == [2, 2, 2, 3]
+
+
+def test_kind_with_a_missing_required_column_is_still_recognised(tmp_path):
+    p = write(tmp_path / "export.csv", "verhaal_id;datum;rol\nS1;1-1-2025;ouder\n")
+    with pytest.raises(ValidationError, match=r"missing required column\(s\) 'text' for a stories table"):
+        load_table(p)

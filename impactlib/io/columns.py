@@ -372,6 +372,11 @@ def infer_kind(columns: Iterable[str], filename: str | None = None) -> str:
         if kind == "codes" and not {"dimension", "value"} <= found:
             if any(dimension_for(c) for c in cols):
                 found |= {"dimension", "value"}
+        if kind == "arena" and not {"stakeholder", "role"} & found:
+            keys = {column_key(c) for c in cols}
+            if keys & {"investeerder", "investeerders", "investor", "investors"} or \
+                    keys & {"incasseerder", "incasseerders", "beneficiary", "beneficiaries"}:
+                found |= {"stakeholder", "role"}
         complete = required <= found
         hint = int(any(h in stem for h in FILENAME_HINTS[kind])) if stem else 0
         scores.append((int(complete), hint, len(found & set(CANONICAL[kind])), -order, kind))
@@ -379,6 +384,9 @@ def infer_kind(columns: Iterable[str], filename: str | None = None) -> str:
     if not best[0]:
         if best[1]:  # the file name says what it is: let the loader list what is missing
             return best[4]
+        partial = sorted(scores, key=lambda s: (s[2], s[3]), reverse=True)
+        if partial[0][2] >= 2 and partial[0][2] > partial[1][2]:
+            return partial[0][4]  # clearly this kind, with a required column missing: the loader says which
         raise ImpactError(
             f"{filename or 'table'}: cannot tell what kind of table this is from its columns "
             f"({', '.join(map(repr, cols)) or 'none'}); expected e.g. story_id+text (stories), "

@@ -360,7 +360,8 @@ def _as_raw(source: Any, sheet: str | int | None, kind: str | None, display: str
         arr = np.asarray(list(lines), dtype=np.int64) if lines is not None and len(lines) == len(frame) \
             else np.arange(2, len(frame) + 2, dtype=np.int64)
         from pathlib import Path
-        return RawTable(frame, arr, name, Path(name), "dataframe", encoding=source.attrs.get("encoding"))
+        return RawTable(frame, arr, name, Path(name), "dataframe", encoding=source.attrs.get("encoding"),
+                        delimiter=source.attrs.get("delimiter"))
     return read_raw(source, sheet, prefer=kind, display=display)
 
 
@@ -782,8 +783,49 @@ def normalise_msc(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd
 # --------------------------------------------------------------------------- arena
 
 
+_ARENA_WIDE = {
+    "investor": {"investeerder", "investeerders", "investor", "investors", "wieinvesteert", "investeringdoor",
+                 "betaler", "betalers"},
+    "beneficiary": {"incasseerder", "incasseerders", "beneficiary", "beneficiaries", "wieincasseert",
+                    "baathebber", "baathebbers", "wieprofiteert"},
+}
+
+
+def _arena_long(raw: RawTable, mapping: Mapping[str, str] | None) -> RawTable:
+    """An arena sheet with 'Investeerders' and 'Incasseerders' columns (names separated by
+    ``;``, ``,`` or new lines) becomes one row per stakeholder and role."""
+    import dataclasses
+
+    res = resolve_columns(list(raw.frame.columns), "arena", mapping, file=raw.file)
+    if {"stakeholder", "role"} & set(res.rename.values()):
+        return raw
+    wide = {c: role for c in raw.frame.columns for role, keys in _ARENA_WIDE.items() if column_key(c) in keys}
+    if not wide:
+        return raw
+    keep = [c for c in raw.frame.columns if c not in wide]
+    rows, idx = [], []
+    for i, rec in enumerate(raw.frame.itertuples(index=False, name=None)):
+        cells = dict(zip(raw.frame.columns, rec))
+        for col, role in wide.items():
+            v = cells[col]
+            if v is None or not str(v).strip():
+                continue
+            for name in re.split(r"[;,|\n]+", str(v)):
+                if name.strip():
+                    rows.append([cells[k] for k in keep] + [name.strip(), role])
+                    idx.append(i)
+    frame = pd.DataFrame(rows, columns=keep + ["stakeholder", "role"], dtype=object)
+    idx_arr = np.asarray(idx, dtype=np.int64)
+    note = f"columns {', '.join(map(repr, wide))} turned into one row per stakeholder and role"
+    return dataclasses.replace(
+        raw, frame=frame, lines=raw.lines[idx_arr] if len(raw.lines) else raw.lines,
+        row_files=[raw.row_files[i] for i in idx] if raw.row_files is not None else None,
+        notes=raw.notes + [note], problems=list(raw.problems))
+
+
 def normalise_arena(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Canonical effect-arena table (see :func:`load_arena`)."""
+    raw = _arena_long(raw, mapping)
     frame, ctx, ok = _prepare(raw, "arena", mapping)
     if not ok:
         ctx.raise_if_errors()
