@@ -326,22 +326,46 @@ def sniff_delimiter(text: str) -> str:
     return choice
 
 
-def _header_index(rows: list[list[Any]], limit: int = 10) -> int:
-    """Index of the header row: the first row with >= 2 filled cells and at least half
-    as many as the fullest of the first rows (skips title lines above a table)."""
-    def filled(r: list[Any]) -> int:
-        return sum(1 for v in r if v is not None and str(v).strip() != "")
+def _filled(r: list[Any]) -> int:
+    return sum(1 for v in r if v is not None and str(v).strip() != "")
 
-    counts = [filled(r) for r in rows[: limit + 10]]
+
+def _header_index(rows: list[list[Any]], limit: int = 10) -> int:
+    """Index of the header row, skipping title lines above a table.
+
+    The header is the first row with >= 2 filled cells that either has no empty
+    cells or at least half as many filled cells as the typical row below it (a
+    title such as ``Kerncijfers 2024;;;;`` is skipped; a short but complete
+    header above ragged rows is not).
+    """
+    counts = [_filled(r) for r in rows[: limit + 30]]
     if not counts:
         return 0
-    most = max(counts)
-    if most < 2:
+    if max(counts) < 2:
         return next((i for i, c in enumerate(counts) if c), 0)
     for i, c in enumerate(counts[:limit]):
-        if c >= 2 and c >= 0.5 * most:
+        if c < 2:
+            continue
+        below = counts[i + 1: i + 31] or [c]
+        modal = Counter(below).most_common(1)[0][0]
+        if c == len(rows[i]) or c >= 0.5 * modal:
             return i
     return 0
+
+
+_FOOTNOTE = re.compile(r"^\s*(?:bron|bronnen|source|sources|toelichting|noot|voetnoot|opmerking|\*|©|\(c\)|cbs\b|"
+                       r"gegenereerd|generated|geëxporteerd|exported)", re.I)
+
+
+def _footnote_rows(rows: list[list[Any]], width: int) -> int:
+    """How many rows at the end are footnotes (``Bron: CBS``) rather than data."""
+    k = 0
+    for r in reversed(rows):
+        if width >= 3 and _filled(r) == 1 and isinstance(r[0], str) and _FOOTNOTE.match(r[0]):
+            k += 1
+        else:
+            break
+    return k
 
 
 def _clean_header(header: list[Any], file: str, line: int, problems: list[Problem],
@@ -415,6 +439,13 @@ def _finish(raw_rows: list[list[Any]], lines: list[int], table: RawTable, header
     header_line = lines[header_pos]
     body = raw_rows[header_pos + 1:]
     body_lines = lines[header_pos + 1:]
+    foot = _footnote_rows(body, _filled(header))
+    if foot:
+        for r, ln in zip(body[-foot:], body_lines[-foot:]):
+            problems.append(Problem(file, ln, None, None,
+                                    f"this line looks like a footnote ({str(r[0]).strip()[:50]!r}) and was skipped",
+                                    severity="warning"))
+        body, body_lines = body[:-foot], body_lines[:-foot]
     width = len(header)
     # trailing empty header cells (Excel) are ignored when no row fills them
     with_data: set[int] = set()

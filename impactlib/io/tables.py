@@ -149,9 +149,6 @@ class _Ctx:
         j = int(self.row_map[i]) if self.row_map is not None else i
         return self.raw.where(j)
 
-    def colname(self, canon: str) -> str:
-        return canon
-
     def suffix(self, canon: str) -> str:
         src = self.source_cols.get(canon)
         return f" (column {src!r} in the file)" if src and src != canon else ""
@@ -400,7 +397,15 @@ def _finish_table(ctx: _Ctx, out: pd.DataFrame, canonical: tuple[str, ...], extr
     if extras is not None and extras.shape[1]:
         extras = extras.reset_index(drop=True)
         extras = extras[[c for c in extras.columns if c not in out.columns]]
-        out = pd.concat([out.reset_index(drop=True), extras], axis=1)
+        cols = {}
+        for c in extras.columns:  # case variables: kept as written, empty cells become missing
+            col = extras[c]
+            if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
+                col = to_text(col)
+            elif col.dtype == object:
+                col = col.where(~_is_blank(col), None)
+            cols[c] = col
+        out = pd.concat([out.reset_index(drop=True), pd.DataFrame(cols)], axis=1)
     lines = ctx.raw.lines if ctx.row_map is None else ctx.raw.lines[ctx.row_map] if len(ctx.raw.lines) else \
         np.zeros(len(out), np.int64)
     attach(out, ctx.raw, warnings=ctx.warnings, lines=lines)
