@@ -120,6 +120,7 @@ def prepare_project(
 
     if (project is None) == (stories is None):
         raise ReportError("give either --project DIR|FILE or --stories FILE (with optional --indicators, --activities, --codes)")
+    given = project
     if project is None:
         for label, path in (("stories", stories), ("indicators", indicators), ("activities", activities), ("codes", codes)):
             if path is not None and not Path(path).exists():
@@ -135,7 +136,8 @@ def prepare_project(
     try:
         loaded = load_project(project)
     except ValidationError as exc:
-        raise ReportError(f"the project {project} is not valid; fix these problems first:\n{exc}") from exc
+        what = f"the project {given}" if given is not None else f"the input ({Path(stories).name})"
+        raise ReportError(f"{what} is not valid; fix these problems first:\n{exc}") from exc
     return Path(project).resolve(), loaded
 
 
