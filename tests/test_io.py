@@ -745,3 +745,27 @@ def test_kind_with_a_missing_required_column_is_still_recognised(tmp_path):
     p = write(tmp_path / "export.csv", "verhaal_id;datum;rol\nS1;1-1-2025;ouder\n")
     with pytest.raises(ValidationError, match=r"missing required column\(s\) 'text' for a stories table"):
         load_table(p)
+
+
+def test_statline_title_and_footnote_lines_are_skipped_with_warnings(tmp_path):
+    p = write(tmp_path / "kerncijfers.csv", '"Kerncijfers wijken en buurten 2024";;;\nindicator;gebied;periode;waarde\n'
+                                            'A;GM9901;2024;1\nB;GM9901;2024;2\n"Bron: CBS StatLine";;;\n')
+    df = load_indicators(p)
+    assert df["indicator"].tolist() == ["A", "B"] and list(df.attrs["lines"]) == [3, 4]
+    msgs = [(w.line, w.message[:30]) for w in df.attrs["warnings"]]
+    assert (2, "the header is on line 2; 1 lin") in msgs
+    assert (5, "this line looks like a footnot") in msgs
+
+
+def test_short_header_above_ragged_rows_stays_the_header(tmp_path):
+    p = write(tmp_path / "s.csv", "id;text\nS1;a;b;c;d;e\nS2;a;b;c;d;e\nS3;x;y;z;w;v\n")
+    with pytest.raises(ValidationError) as exc:
+        load_stories(p)
+    assert [pr.line for pr in exc.value.problems] == [2, 3, 4]
+    assert all("6 values but the header has 2 columns" in pr.message for pr in exc.value.problems)
+
+
+def test_case_variables_keep_their_values_and_blank_is_missing(tmp_path):
+    df = load_stories(write(tmp_path / "s.csv", "id;text;leeftijdsgroep;opmerking\nS1;a;65+;\nS2;b;18-25;let op\n"))
+    assert df["leeftijdsgroep"].tolist() == ["65+", "18-25"]
+    assert df["opmerking"].isna().tolist() == [True, False]
