@@ -38,7 +38,7 @@ EXTRA_LABELS = {
     "evidence": "onderbouwing", "confidence": "zekerheid", "memo": "memo", "start": "begin", "end": "eind",
     "open": "open", "min_confidence": "laagste zekerheid", "suggested": "voorstel", "accepted": "geaccepteerd",
     "rejected": "verworpen", "edited": "aangepast", "human": "mens", "rules": "regels", "model": "model",
-    "machine": "machine", "origin": "herkomst", "owner": "eigenaar", "indicator": "indicator", "unit": "eenheid",
+    "machine": "machine", "origin": "herkomst", "theme": "thema", "owner": "eigenaar", "indicator": "indicator", "unit": "eenheid",
 }
 
 
@@ -142,7 +142,7 @@ class Table:
         return (
             '<div class="impactlib-table"><style>.impactlib-table table{border-collapse:collapse;margin:.5em 0}'
             ".impactlib-table th,.impactlib-table td{border-bottom:1px solid #ddd;padding:2px 8px;vertical-align:top}"
-            ".impactlib-table td.num{text-align:right}.impactlib-table caption{font-weight:bold;text-align:left}</style>"
+            ".impactlib-table td.num{text-align:right}.impactlib-table td.txt,.impactlib-table th{text-align:left}.impactlib-table caption{font-weight:bold;text-align:left}</style>"
             f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{extra}</div>"
         )
 

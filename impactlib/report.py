@@ -188,6 +188,7 @@ def _to_html(notebook: Path, target: Path, title: str) -> None:
 
     nb = nbformat.read(notebook, as_version=4)
     exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True  # readers of the report see prose, tables and plots; the code is in the .ipynb
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     nb.metadata["title"] = title
