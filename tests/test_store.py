@@ -514,3 +514,30 @@ def test_open_project_store_is_idempotent(tmp_path):
     with open_project_store(proj) as s:
         assert len(s.history()) == 2
         assert sorted(s.current()["coder"]) == ["coder_a", "coder_b"]
+
+
+def _creator(path: str, coder: str, start_evt) -> None:
+    start_evt.wait(10)
+    with CodingStore(path, timeout=30) as s:
+        s.register_codebook(load_codebook())
+        s.add_stories(stories_df())
+        for sid in TEXTS:
+            s.record(sid, "valence", "positive", coder)
+
+
+def test_two_processes_creating_the_same_new_store(tmp_path):
+    path = str(tmp_path / "fresh" / "impactlib.sqlite")
+    ctx = mp.get_context("spawn")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_creator, args=(path, c, start)) for c in ("coder_a", "coder_b")]
+    for p in procs:
+        p.start()
+    time.sleep(0.5)
+    start.set()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    with CodingStore(path) as s:
+        assert s.schema_version == SCHEMA_VERSION and s.integrity_check() == "ok"
+        assert len(s.stories()) == 3 and s.codebook_versions() == ["1.0.0"]
+        assert sorted(s.current()["coder"]) == ["coder_a"] * 3 + ["coder_b"] * 3
