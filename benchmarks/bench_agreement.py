@@ -2,11 +2,13 @@
 
 Target (issue 4): ≤ 5 s for every figure, confidence intervals included.
 
-Run: ``.venv/bin/python benchmarks/bench_agreement.py [--stories N] [--n-boot B]``.
+Run: ``.venv/bin/python benchmarks/bench_agreement.py [--stories N] [--n-boot B] [--store PATH]``.
 It builds the canonical codes table (one row per story × dimension × coder,
 status ``accepted``, 600,000 rows for the defaults) with realistic
 disagreement, then times :func:`impactlib.agreement.reliability` on it (and on
 the equivalent wide table), and prints the figures and the ratio to the target.
+With ``--store PATH`` it also times reading the current codes from a coding
+store (built with the store benchmark's generator when empty) plus the figures.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument("--n-boot", type=int, default=1000)
+    parser.add_argument("--store", help="also time the figures read from this coding store (e.g. one kept by "
+                                        "'benchmarks/bench_store.py --keep PATH'); built with --stories when absent")
     args = parser.parse_args()
     t0 = time.perf_counter()
     codes, wide = make_codes(args.stories)
@@ -70,6 +74,41 @@ def main() -> None:
                 "cohen_kappa_ci_high", "fleiss_kappa", "krippendorff_alpha", "krippendorff_alpha_ci_low",
                 "krippendorff_alpha_ci_high"]
         print(result[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+
+    if args.store:
+        time_store(args.store, args.stories, args.n_boot)
+
+
+def time_store(path: str, n_stories: int, n_boot: int) -> None:
+    """Time ``current()`` of a coding store plus :func:`reliability` on it (the issue's end-to-end figure)."""
+    import sys
+    from pathlib import Path
+
+    from impactlib.store import CodingStore
+
+    p = Path(path)
+    with CodingStore(p) as store:
+        if store._con.execute("SELECT count(*) FROM codings").fetchone()[0] == 0:
+            sys.path.insert(0, str(Path(__file__).parent))
+            from bench_store import fill  # the store benchmark's generator
+
+            from impactlib.codebook import load_codebook
+
+            store.register_codebook(load_codebook())
+            print(f"\nbuilding store {p} with {n_stories:,} stories ...")
+            fill(store, n_stories)
+        t0 = time.perf_counter()
+        codes = store.current(level="story", coder=["coder_a", "coder_b"])
+        t_read = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result = reliability(codes, n_boot=n_boot, seed=0)
+        t_fig = time.perf_counter() - t0
+    total = t_read + t_fig
+    print(f"\nstore {p.name}: current(level='story', coders a+b) {len(codes):,} rows in {t_read:.2f} s; "
+          f"all figures incl. CIs {t_fig:.2f} s; total {total:.2f} s (target ≤ {TARGET_S:.0f} s; "
+          f"{total / TARGET_S:.2f}× target)")
+    print(result[["dimension", "units", "pairable_units", "cohen_kappa", "krippendorff_alpha"]]
+          .to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
 
 if __name__ == "__main__":

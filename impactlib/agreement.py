@@ -263,24 +263,29 @@ def current_codes(codes: pd.DataFrame, *, statuses: Sequence[str] | None = CURRE
                      {unit: "unit", coder: "coder", "dimension": "dimension", "value": "value"})
     df = codes
     keys = [unit] + [c for c in ("start", "end") if c in df.columns] + ["dimension", coder]
-    position = np.arange(len(df))
-    if "created_at" in df.columns:
-        stamp = pd.to_datetime(df["created_at"], errors="coerce", utc=True, format="mixed")
-        ticks = stamp.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).astype(np.int64)
-        position = np.argsort(ticks, kind="stable")  # rows without a time first, in file order
-    ordered = df.iloc[position]
-    key_frame = pd.DataFrame({k: pd.factorize(ordered[k], use_na_sentinel=True)[0] for k in keys})
-    latest = ~key_frame.duplicated(keep="last").to_numpy()
-    kept_pos = np.sort(position[latest])
-    kept = df.iloc[kept_pos]
+    key_frame = pd.DataFrame({k: pd.factorize(df[k], use_na_sentinel=True)[0] for k in keys})
+    repeated = key_frame.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        kept = df  # one decision per key (e.g. the store's current view): nothing to order
+    else:
+        position = np.arange(len(df))
+        if "created_at" in df.columns:
+            # only rows whose key repeats need their time parsed
+            ticks = np.full(len(df), np.iinfo(np.int64).min, dtype=np.int64)
+            stamp = pd.to_datetime(df["created_at"][repeated], errors="coerce", utc=True, format="mixed")
+            ticks[repeated] = stamp.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).astype(np.int64)
+            position = np.argsort(ticks, kind="stable")  # rows without a time first, in file order
+        latest = ~key_frame.iloc[position].duplicated(keep="last").to_numpy()
+        kept = df.iloc[np.sort(position[latest])]
     if "status" in kept.columns:
-        status = kept["status"].astype("string").str.strip().str.lower()
-        allowed = status.isna() | (status == "")
-        if statuses is None:
-            allowed |= status.notna() & (status != "rejected")
-        else:
-            allowed |= status.isin([s.lower() for s in statuses if s.lower() != "rejected"])
-        kept = kept[allowed.fillna(True).to_numpy(dtype=bool)]
+        codes, uniques = pd.factorize(kept["status"].to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
+        wanted = None if statuses is None else {s.lower() for s in statuses} - {"rejected"}
+        ok = []
+        for u in uniques:
+            text = str(u).strip().lower()
+            ok.append(text == "" or (text != "rejected" if wanted is None else text in wanted))
+        allowed = np.append(np.array(ok, dtype=bool), True)[codes]  # missing status (-1): a plain code
+        kept = kept[allowed]
     return kept
 
 
@@ -386,9 +391,56 @@ def _overlap_units(story: pd.Series, start: pd.Series, end: pd.Series) -> pd.Ser
     return pd.Series(out.to_numpy(), index=story.index)
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (``-1`` = missing) and normalised labels of a column (see :func:`_labels`).
+
+    Only the distinct raw values are normalised; raw values that normalise to
+    the same label (``1.0`` and ``"1"``, ``" a"`` and ``"a"``) share a code.
+    """
+    raw = values.to_numpy(dtype=object, na_value=None) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    if len(uniques) > 1000 and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        # many distinct strings (unit ids): strip and test the missing markers vectorised
+        stripped = np.char.strip(uniques.astype(str))
+        missing = (stripped == "") | np.isin(np.char.lower(stripped), list(_MISSING_MARKERS))
+        norm = stripped.astype(object)
+        norm[missing] = None
+        norm = list(norm)
+    else:
+        norm = [_norm_label(u) for u in uniques]
+    merged, labels = pd.factorize(np.array(norm + [None], dtype=object), use_na_sentinel=True)
+    return merged[codes].astype(np.int64), np.asarray(labels, dtype=object)
+
+
+def _sorted_codes(codes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Renumber the used codes ``0..n-1`` in the sort order of their labels (``-1`` stays)."""
+    used = np.unique(codes[codes >= 0])
+    names = np.asarray(labels, dtype=object)[used].astype(str)
+    order = np.argsort(names, kind="stable")
+    rank = np.full(len(labels) + 1, -1, dtype=np.int64)
+    rank[used[order]] = np.arange(len(used))
+    return rank[codes], names[order].tolist()  # codes == -1 pick rank[-1] == -1
+
+
+@dataclass
+class _Rows:
+    """Long rows of one dimension as integer codes."""
+
+    dim: str
+    story: np.ndarray      # story code per row
+    unit: np.ndarray       # unit code per row (story, or story+span)
+    coder: np.ndarray      # coder code per row
+    value: np.ndarray      # label code per row
+    span_len: np.ndarray   # span length per row (segments), else 0
+    order: np.ndarray      # file order
+    unit_labels: np.ndarray
+    value_labels: np.ndarray
+
+
 def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[str] | None,
-               level: str, match: str, statuses: Sequence[str] | None) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Normalise either input shape into long rows ``unit_key, coder, dimension, value, span_len, order``."""
+               level: str, match: str, statuses: Sequence[str] | None) -> tuple[list[_Rows], list[str]]:
+    """Normalise either input shape into integer-coded rows per dimension, plus the coder names."""
     if level not in _LEVELS:
         raise ImpactError(f"level {level!r} is not known; use 'story' or 'segment'")
     level = _LEVELS[level]
@@ -402,7 +454,8 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
         df.attrs.update(attrs)
     if codes_table:
         df = current_codes(df, statuses=statuses, coder=coder, unit=unit)
-        found_dims = list(pd.unique(_labels(df["dimension"]).dropna()))
+        dim_codes, dim_labels = _codes(df["dimension"])
+        found_dims = [str(dim_labels[i]) for i in pd.unique(dim_codes[dim_codes >= 0])]
     else:
         found_dims = [c for c in df.columns if c not in (unit, coder)]
     if dimensions is None or len(dimensions) == 0:
@@ -439,13 +492,14 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
 
     has_span = "start" in df.columns and "end" in df.columns
     if has_span:
-        start, end = df["start"], df["end"]
-        whole = start.isna() & end.isna()
+        start = df["start"].to_numpy(dtype="float64", na_value=np.nan)
+        end = df["end"].to_numpy(dtype="float64", na_value=np.nan)
+        whole = np.isnan(start) & np.isnan(end)
     else:
         start = end = None
-        whole = pd.Series(True, index=df.index)
+        whole = np.ones(len(df), dtype=bool)
     if level == "story":
-        keep = whole.to_numpy(dtype=bool)
+        keep = whole
         if not keep.any():
             raise ImpactError(
                 f"{_source_name(df)}: no story-level codes (rows with empty 'start' and 'end'); "
@@ -457,94 +511,108 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
                 f"{_source_name(df)}: segment level needs columns 'start' and 'end'; columns found: "
                 + ", ".join(map(repr, df.columns)) + "; use level='story' or add the span columns"
             )
-        keep = (start.notna() & end.notna()).to_numpy(dtype=bool)
+        keep = ~np.isnan(start) & ~np.isnan(end)
         if not keep.any():
             raise ImpactError(
                 f"{_source_name(df)}: no segment codes (rows with 'start' and 'end' filled); use level='story'"
             )
-    sub = df[keep]
-    unit_base = _labels(sub[unit])
-    if level == "segment":
-        s_start, s_end = start[keep], end[keep]
-        if match == "exact":
-            unit_key = unit_base + ":" + s_start.astype("string") + "-" + s_end.astype("string")
-        else:
-            unit_key = None  # computed per dimension below
-        span_len = (s_end - s_start).astype("float").to_numpy()
-    else:
-        unit_key = unit_base
-        span_len = np.zeros(len(sub))
-    coder_lab = _labels(sub[coder])
-    dim_lab = _labels(sub["dimension"]) if codes_table else None
-    value_lab = _labels(sub["value"]) if codes_table else None
-    frames = []
+    story_all, story_labels = _codes(df[unit])
+    coder_all, coder_labels = _codes(df[coder])
+    coder_names = sorted(str(coder_labels[i]) for i in np.unique(coder_all[keep & (coder_all >= 0)]))
+    coder_pos = np.full(len(coder_labels) + 1, -1, dtype=np.int64)
+    for i, name in enumerate(coder_labels):
+        coder_pos[i] = coder_names.index(str(name)) if str(name) in coder_names else -1
+    coder_all = np.where(coder_all >= 0, coder_pos[coder_all], -1)
+    if codes_table:
+        value_all, value_labels_all = _codes(df["value"])
+    out: list[_Rows] = []
     for dim in dims:
         if codes_table:
-            mask = (dim_lab == dim).fillna(False).to_numpy(dtype=bool)
-            value = value_lab[mask]
+            target = [i for i, lab in enumerate(dim_labels) if str(lab) == dim]
+            mask = keep & (dim_codes == target[0]) if target else np.zeros(len(df), dtype=bool)
+            value, value_labels = value_all, value_labels_all
         else:
-            mask = np.ones(len(sub), dtype=bool)
-            value = _labels(sub[dim])
-        value = _impact_keys(value, dim)
-        part = pd.DataFrame({
-            "unit_key": (unit_key[mask] if unit_key is not None else pd.Series(pd.NA, index=sub.index[mask], dtype="string")).to_numpy(),
-            "story": unit_base[mask].to_numpy(),
-            "coder": coder_lab[mask].to_numpy(),
-            "dimension": dim,
-            "value": value.to_numpy(),
-            "span_len": span_len[mask],
-            "order": np.flatnonzero(mask),
-        })
-        if level == "segment" and match == "overlap":
-            part["a"] = s_start[mask].to_numpy(dtype=float)
-            part["b"] = s_end[mask].to_numpy(dtype=float)
-        part = part[part["value"].notna() & part["coder"].notna() & part["story"].notna()]
-        if level == "segment" and match == "overlap" and len(part):
-            part = part.assign(unit_key=_overlap_units(part["story"], part["a"], part["b"]).to_numpy())
-        frames.append(part)
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    coder_names = sorted(str(c) for c in pd.unique(coder_lab.dropna()))
-    return rows, dims, coder_names
+            mask = keep.copy()
+            value, value_labels = _codes(df[dim])
+        if dim in _IMPACT_KEYS:
+            keys = _IMPACT_KEYS[dim]
+            mapped = [keys.get(str(lab).lower(), lab) for lab in value_labels]
+            remap, value_labels = pd.factorize(np.array(mapped, dtype=object))
+            value = np.append(remap, -1)[value]  # -1 (missing) picks the appended -1
+            value_labels = np.asarray(value_labels, dtype=object)
+        mask &= (value >= 0) & (coder_all >= 0) & (story_all >= 0)
+        idx = np.flatnonzero(mask)
+        story = story_all[idx]
+        if level == "story":
+            unit_codes, unit_labels = story, story_labels
+            span_len = np.zeros(len(idx))
+        else:
+            a, b = start[idx], end[idx]
+            span_len = b - a
+            if match == "exact":
+                key = pd.DataFrame({"s": story, "a": a, "b": b})
+                unit_codes = key.groupby(["s", "a", "b"], sort=False).ngroup().to_numpy()
+                first = key.drop_duplicates().to_numpy()
+            else:
+                labels = np.asarray(story_labels, dtype=object)[story]
+                cluster = _overlap_units(pd.Series(labels), pd.Series(a), pd.Series(b)).to_numpy()
+                unit_codes, uniq = pd.factorize(cluster)
+                unit_labels = np.asarray(uniq, dtype=object)
+            if match == "exact":
+                unit_labels = np.array([f"{story_labels[int(s_)]}:{int(a_)}-{int(b_)}" for s_, a_, b_ in first],
+                                       dtype=object)
+        out.append(_Rows(dim, story, np.asarray(unit_codes, dtype=np.int64), coder_all[idx], value[idx],
+                         np.asarray(span_len, dtype=float), idx, np.asarray(unit_labels, dtype=object),
+                         np.asarray(value_labels, dtype=object)))
+    return out, coder_names
 
 
-def _resolve_duplicates(rows: pd.DataFrame, source: str, overlap: bool) -> pd.DataFrame:
-    """One value per unit × coder × dimension; the rule is documented in :func:`ratings_table`."""
-    if rows.empty:
-        return rows
-    keys = ["dimension", "unit_key", "coder"]
-    dup = rows.duplicated(keys, keep=False)
+def _resolve_duplicates(r: _Rows, coder_names: list[str], source: str, overlap: bool) -> _Rows:
+    """One value per unit × coder; the rule is documented in :func:`ratings_table`."""
+    if len(r.unit) == 0:
+        return r
+    n_c = max(1, len(coder_names))
+    key = r.unit * n_c + r.coder
+    frame = pd.DataFrame({"key": key, "value": r.value, "len": r.span_len, "order": r.order})
+    dup = frame["key"].duplicated(keep=False).to_numpy()
     if not dup.any():
-        return rows
-    d = rows[dup]
-    n_values = d.groupby(keys, sort=False)["value"].nunique()
+        return r
+    d = frame[dup]
+    n_values = d.groupby("key", sort=False)["value"].nunique()
     conflicts = n_values[n_values > 1]
     if overlap:
         # several spans of one coder in one overlap unit: the label covering most code points wins
-        cover = rows.groupby(keys + ["value"], sort=False).agg(cover=("span_len", "sum"), first=("order", "min")).reset_index()
-        cover = cover.sort_values(keys + ["cover", "first"], ascending=[True, True, True, False, True], kind="stable")
-        best = cover.drop_duplicates(keys, keep="first")[keys + ["value"]]
-        out = rows.drop(columns="value").drop_duplicates(keys, keep="first").merge(best, on=keys, how="left")
+        cover = frame.groupby(["key", "value"], sort=False).agg(cover=("len", "sum"), first=("order", "min")).reset_index()
+        cover = cover.sort_values(["key", "cover", "first"], ascending=[True, False, True], kind="stable")
+        best = dict(cover.drop_duplicates("key", keep="first")[["key", "value"]].itertuples(index=False))
+        keep = ~frame["key"].duplicated(keep="first").to_numpy()
+        value = frame["key"].map(best).to_numpy(dtype=np.int64)
         what = "overlapping spans with different values; the value covering most code points was used"
     else:
-        out = rows.drop_duplicates(keys, keep="last")
+        keep = ~frame["key"].duplicated(keep="last").to_numpy()
+        value = r.value
         what = "several different values; the last (latest) one was used"
     if len(conflicts):
-        ex = "; ".join(f"{dim} {u} coder {c!r}" for (dim, u, c) in list(conflicts.index[:3]))
+        ex = "; ".join(f"{r.dim} {r.unit_labels[k // n_c]} coder {coder_names[k % n_c]!r}"
+                       for k in list(conflicts.index[:3]))
         warnings.warn(
             f"{source}: {len(conflicts)} unit × coder × dimension combination(s) have {what} "
             f"(e.g. {ex}); agreement needs one label per unit and coder — check these codes",
             ImpactWarning, stacklevel=4,
         )
-    return out
+    return _Rows(r.dim, r.story[keep], r.unit[keep], r.coder[keep], value[keep], r.span_len[keep], r.order[keep],
+                 r.unit_labels, r.value_labels)
 
 
 def _prepare(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[str] | None, level: str,
              match: str, coders: Sequence[str] | None, statuses: Sequence[str] | None) -> tuple[list[_Dimension], list[str]]:
     if not isinstance(df, pd.DataFrame):
         raise ImpactError(f"expected a pandas DataFrame of codes, got {type(df).__name__}")
-    rows, dims, all_coders = _long_rows(df, unit=unit, coder=coder, dimensions=dimensions, level=level,
-                                        match=match, statuses=statuses)
+    per_dim, all_coders = _long_rows(df, unit=unit, coder=coder, dimensions=dimensions, level=level,
+                                     match=match, statuses=statuses)
     source = _source_name(df)
+    n_all = len(all_coders)
+    chosen = list(range(n_all))
     if coders is not None:
         wanted = [str(c) for c in coders]
         missing = [c for c in wanted if c not in all_coders]
@@ -553,7 +621,7 @@ def _prepare(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[st
                 f"{source}: coder(s) {', '.join(map(repr, missing))} have no codes; coders found: "
                 + (", ".join(map(repr, all_coders)) or "none")
             )
-        rows = rows[rows["coder"].isin(wanted)]
+        chosen = [all_coders.index(c) for c in wanted]
         all_coders = wanted
     if len(all_coders) < 2:
         raise ImpactError(
@@ -561,16 +629,20 @@ def _prepare(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[st
             f"{len(all_coders)}" + (f" ({', '.join(map(repr, all_coders))})" if all_coders else "")
             + "; add the second coder's codes or name the right column (--coder-column)"
         )
-    rows = _resolve_duplicates(rows, source, overlap=(match == "overlap" and _LEVELS.get(level) == "segment"))
+    overlap = match == "overlap" and _LEVELS.get(level) == "segment"
+    new_pos = np.full(max(1, n_all), -1, dtype=np.int64)
+    new_pos[chosen] = np.arange(len(chosen))
     out = []
-    for dim in dims:
-        part = rows[rows["dimension"] == dim]
-        unit_codes, units = pd.factorize(part["unit_key"], sort=True)
-        coder_codes = pd.Categorical(part["coder"], categories=all_coders).codes
-        label_codes, labels = pd.factorize(part["value"], sort=True)
-        matrix = np.full((len(units), len(all_coders)), -1, dtype=np.int32)
-        matrix[unit_codes, coder_codes] = label_codes
-        out.append(_Dimension(dim, matrix, [str(x) for x in labels], pd.Index(units), list(all_coders)))
+    for r in per_dim:
+        sel = new_pos[r.coder] >= 0 if len(r.coder) else np.zeros(0, dtype=bool)
+        r = _Rows(r.dim, r.story[sel], r.unit[sel], new_pos[r.coder[sel]], r.value[sel], r.span_len[sel],
+                  r.order[sel], r.unit_labels, r.value_labels)
+        r = _resolve_duplicates(r, all_coders, source, overlap)
+        unit_codes, unit_names = _sorted_codes(r.unit, r.unit_labels)
+        label_codes, labels = _sorted_codes(r.value, r.value_labels)
+        matrix = np.full((len(unit_names), len(all_coders)), -1, dtype=np.int32)
+        matrix[unit_codes, r.coder] = label_codes
+        out.append(_Dimension(r.dim, matrix, labels, pd.Index(unit_names), list(all_coders)))
     return out, list(all_coders)
 
 
