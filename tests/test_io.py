@@ -769,3 +769,13 @@ def test_case_variables_keep_their_values_and_blank_is_missing(tmp_path):
     df = load_stories(write(tmp_path / "s.csv", "id;text;leeftijdsgroep;opmerking\nS1;a;65+;\nS2;b;18-25;let op\n"))
     assert df["leeftijdsgroep"].tolist() == ["65+", "18-25"]
     assert df["opmerking"].isna().tolist() == [True, False]
+
+
+def test_a_block_of_nul_bytes_in_text_is_located_not_called_binary(tmp_path):
+    p = tmp_path / "stories.csv"
+    p.write_bytes(b"id,text\nS1,goed\n" + b"\x00" * 3000 + b"S2,ook goed\n")
+    with pytest.raises(ValidationError, match=r"stories\.csv:3: this line contains NUL bytes"):
+        load_stories(p)
+    p.write_bytes(b"\x00" * 500)
+    with pytest.raises(ValidationError, match="nothing but NUL bytes"):
+        load_stories(p)

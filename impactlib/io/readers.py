@@ -200,18 +200,22 @@ def sniff_binary(data: bytes, path: Path) -> str | None:
         return None
     if _utf16_without_bom(head):
         return None
-    ctrl = sum(head.count(bytes([b])) for b in list(range(0, 9)) + [11, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+    nul = head.count(0)
+    ctrl = sum(head.count(bytes([b])) for b in list(range(1, 9)) + [11, 14, 15, 16, 17, 18, 19, 20, 21, 22,
                                                                       23, 24, 25, 26, 28, 29, 30, 31])
-    ratio = ctrl / len(head)
+    rest = head.replace(b"\x00", b"") if nul else head
+    if not rest.strip():
+        return "nothing but NUL bytes (a damaged file)"
+    ratio = ctrl / len(rest)
     if ratio > 0.3:
         return "binary data, not a text table"
-    if ratio > 0.05:
+    if ratio > 0.02 or (nul and ratio > 0.005):
         try:
-            head.decode("utf-8")
+            rest.decode("utf-8")
         except UnicodeDecodeError as exc:
-            if exc.start < len(head) - 4:  # not just a character cut off at the end of the sample
+            if exc.start < len(rest) - 4:  # not just a character cut off at the end of the sample
                 return "binary data, not a text table"
-    return None
+    # NUL bytes inside otherwise readable text are reported line by line by the CSV reader
     return None
 
 
