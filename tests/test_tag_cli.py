@@ -275,6 +275,10 @@ def test_cli_real_engine_jobs_2_identical_and_formats(tmp_path):
         results.append((out.read_bytes(), seg.read_bytes()))
     assert results[0] == results[1]
     assert len(_read(tmp_path / "t1.csv")) == 40
+    for jobs in (1, 2):  # fresh engines / worker processes every 10 stories: same rows
+        out = tmp_path / f"r{jobs}.csv"
+        tag_file(src, out, jobs=jobs, chunk_size=4, recycle_stories=10, warn_stream=io.StringIO())
+        assert out.read_bytes() == results[0][0]
     jl = tmp_path / "s.jsonl"
     jl.write_text("\n".join(json.dumps({"verhaal_id": a, "verhaal": b}) for a, b in stories), encoding="utf-8")
     assert main(["tag", str(jl), "-o", str(tmp_path / "j.csv"), "-q"]) == 0

@@ -63,6 +63,8 @@ RECORD_FIELDS: Tuple[str, ...] = ("story_id", "text", "activity", "activity_goal
 MAX_PART_CHARS = 100_000
 #: Default number of stories per work unit.
 DEFAULT_CHUNK_SIZE = 2000
+#: A fresh engine (or worker process) after this many stories: bounds the vocab's growth.
+DEFAULT_RECYCLE_STORIES = 200_000
 
 # A story tuple as read: (story_id, text, activity, activity_goal, why_significant).
 Record = Tuple[str, str, str, str, str]
@@ -844,6 +846,7 @@ def tag_file(
     engine_factory: Optional[Callable[[], Any]] = None,
     warn_stream: Optional[TextIO] = None,
     max_warnings: Optional[int] = 20,
+    recycle_stories: int = DEFAULT_RECYCLE_STORIES,
 ) -> TagStats:
     """Tag every story of a file and stream story (and segment) rows to CSV.
 
@@ -872,6 +875,9 @@ def tag_file(
         Where warnings go (default ``sys.stderr``).
     max_warnings : int or None
         Warnings listed per kind before only counting (``None``: all).
+    recycle_stories : int
+        A fresh engine (worker process) after about this many stories, so that
+        memory does not grow with an open vocabulary.
 
     Returns
     -------
@@ -922,11 +928,18 @@ def tag_file(
 
         if jobs <= 1:
             tagger = ChunkTagger(_build_engine(factory))
+            since = 0
             for chunk in chunks_all:
+                if since >= recycle_stories:  # a fresh engine: the vocab of an open corpus stops growing
+                    tagger = None
+                    tagger = ChunkTagger(_build_engine(factory))
+                    since = 0
                 stats.stories_in += len(chunk)
+                since += len(chunk)
                 handle(len(chunk), tagger.tag(chunk, with_segments))
         else:
-            _run_pool(factory, chunks_all, jobs, with_segments, stats, handle)
+            _run_pool(factory, chunks_all, jobs, with_segments, stats, handle,
+                      max(1, recycle_stories // chunk_size))
         if stats.stories_in != reader.rows_read or stats.rows_out != stats.stories_in:
             raise ImpactError(f"{reader.name}: {reader.rows_read} stories read but {stats.rows_out} rows "
                               "written; please report this")
@@ -960,8 +973,13 @@ def _build_engine(factory: Callable[[], Any]) -> Any:
         raise ImpactError(f"cannot start the tagger: {exc}") from exc
 
 
-def _run_pool(factory, chunks, jobs, with_segments, stats, handle) -> None:
-    """Run chunks through ``jobs`` processes, in order, with at most ``2*jobs`` chunks in flight."""
+def _run_pool(factory, chunks, jobs, with_segments, stats, handle, tasks_per_worker) -> None:
+    """Run chunks through ``jobs`` processes, in order, with at most ``2*jobs`` chunks in flight.
+
+    Each worker is replaced after ``tasks_per_worker`` chunks (forked again from
+    this process, whose engine is unused), so memory stays bounded on an open
+    vocabulary (spaCy's vocab and the lemma/feature caches only grow).
+    """
     global _WORKER
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and sys.platform.startswith("linux"):
@@ -974,7 +992,7 @@ def _run_pool(factory, chunks, jobs, with_segments, stats, handle) -> None:
     else:  # pragma: no cover - spawn platforms build one engine per worker
         ctx = multiprocessing.get_context()
         initargs = (factory,)
-    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=initargs)
+    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=initargs, maxtasksperchild=tasks_per_worker)
     try:
         pending: collections.deque = collections.deque()
         for chunk in chunks:
