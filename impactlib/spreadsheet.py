@@ -138,6 +138,12 @@ def export_suggestions(
     mine = store.current(level=level, coder=coder, dimension=dims, story_id=story_ids)
     texts = store.stories(story_ids)
     text_of = dict(zip(texts["story_id"], texts["text"]))
+    context_of = {}
+    for rec in texts.to_dict("records"):
+        act, goal = rec.get("activity"), rec.get("activity_goal")
+        parts = [str(v) for v in (act, goal) if isinstance(v, str) and v.strip()]
+        if parts:
+            context_of[rec["story_id"]] = ": ".join(parts)
 
     rows: dict[tuple, dict[str, Any]] = {}
 
@@ -184,7 +190,8 @@ def export_suggestions(
     for d in dims:
         dl = cb.dimensions[d].label
         header += [f"{dl}: suggestie [{d}:suggestie]", f"{dl}: jouw code [{d}]"]
-    header += ["bewijs (waarom deze suggestie)", "memo", "start", "end"] + [f"suggestie-id [{d}:id]" for d in dims]
+    header += ["bewijs (waarom deze suggestie)", "activiteit en doel (voor bedoeld/onbedoeld)", "memo", "start", "end"]
+    header += [f"suggestie-id [{d}:id]" for d in dims]
     ws.append(header)
     for r in ordered:
         text = text_of.get(r["story_id"], "")
@@ -198,7 +205,7 @@ def export_suggestions(
             else:
                 shown = None
             line += [shown, r.get(f"code:{d}")]
-        line += ["; ".join(r["evidence"]) or None, r.get("memo"), r["start"], r["end"]]
+        line += ["; ".join(r["evidence"]) or None, context_of.get(r["story_id"]), r.get("memo"), r["start"], r["end"]]
         line += [r[d][0] if d in r else None for d in dims]
         ws.append([neutralise(v) for v in line])
 
@@ -218,7 +225,8 @@ def export_suggestions(
         widths[4 + 2 * k] = 18
     ev_col = 3 + 2 * len(dims)
     widths[ev_col] = 45
-    widths[ev_col + 1] = 30
+    widths[ev_col + 1] = 40
+    widths[ev_col + 2] = 30
     for col, w in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = w
     for row in ws.iter_rows(min_row=2, max_row=n):
@@ -244,7 +252,7 @@ def export_suggestions(
             dv.add(f"{letter}2:{letter}{max(n, 2)}")
             for row in range(2, n + 1):
                 ws[f"{letter}{row}"].fill = code_fill
-    for col in range(ev_col + 2, len(header) + 1):  # technical columns
+    for col in range(ev_col + 3, len(header) + 1):  # technical columns
         ws.column_dimensions[get_column_letter(col)].hidden = True
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{n}"
 

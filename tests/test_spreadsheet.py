@@ -23,7 +23,9 @@ TEXTS = {
 def store(tmp_path):
     with open_store(tmp_path / "impactlib.sqlite") as s:
         s.register_codebook(load_codebook())
-        s.add_stories(pd.DataFrame({"story_id": list(TEXTS), "text": list(TEXTS.values())}))
+        s.add_stories(pd.DataFrame({"story_id": list(TEXTS), "text": list(TEXTS.values()),
+                                    "activity": ["Buurtkamer De Linde", None, None, None],
+                                    "activity_goal": ["Ontmoeting bevorderen.", None, None, None]}))
         s.add_suggestions(pd.DataFrame({
             "story_id": ["S1", "S2", "S3"],
             "valence": ["positive", "negative", "negative"],
@@ -58,12 +60,13 @@ def test_export_layout_dropdowns_and_safety(store, tmp_path):
     assert rows["S3"][1].value.startswith("'=HYPERLINK") and rows["S3"][1].data_type == "s"
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
     assert rows["S3"][8].value == "'-overbelast"
+    assert rows["S1"][9].value == "Buurtkamer De Linde: Ontmoeting bevorderen." and rows["S2"][9].value is None
     dvs = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     assert dvs["D2:D5"] == '"positief,negatief,positive,negative,afwijzen"'
     assert dvs["F2:F5"] == '"bedoeld,onbedoeld,intended,unintended,afwijzen"'
     assert dvs["H2:H5"] == '"direct,indirect,afwijzen"'
     hidden = [k for k, d in ws.column_dimensions.items() if d.hidden]
-    assert {"K", "L", "M", "N", "O"} <= set(hidden)
+    assert {"L", "M", "N", "O", "P"} <= set(hidden)
 
 
 def test_round_trip_writes_accepted_edited_rejected(store, tmp_path):
@@ -75,7 +78,7 @@ def test_round_trip_writes_accepted_edited_rejected(store, tmp_path):
     rows["S1"][3].value = "positief"       # = suggestion -> accepted
     rows["S1"][5].value = "Unintended"     # English key, other case -> edited
     rows["S1"][7].value = "afwijzen"       # -> rejected
-    rows["S1"][9].value = "'=buren ook"  # memo typed after an apostrophe: text, not a formula
+    rows["S1"][10].value = "'=buren ook"  # memo typed after an apostrophe: text, not a formula
     rows["S2"][3].value = "negative"
     rows["S4"][3].value = "negatief"       # no suggestion -> a human code
     wb.save(path)
