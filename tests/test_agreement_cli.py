@@ -198,6 +198,18 @@ def test_console_script_runs_without_traceback(tmp_path):
     assert "at least 2 coders" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_codes_table_with_values_outside_the_codebook_compares_labels(tmp_path, capsys):
+    path = tmp_path / "codes.csv"
+    rows = ["story_id,dimension,value,coder"] + [
+        f"S{i},valence,{a},coder_a\nS{i},valence,{b},coder_b" for i, (a, b) in
+        enumerate([("1", "1"), ("2", "2"), ("1", "2"), ("3", "3")])]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, path, "--json", "--bootstrap", "0")
+    assert code == 0, err
+    assert "not in the codebook" in err and "compared as labels" in err
+    assert json.loads(out)["dimensions"]["valence"]["percent_agreement"] == pytest.approx(0.75)
+
+
 def test_codes_table_is_validated_with_located_errors(tmp_path, capsys):
     path = tmp_path / "codes.csv"
     path.write_text("story_id,dimension,value,coder,status\nS1,valence,positief,a,accepted\n"

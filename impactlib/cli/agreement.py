@@ -158,9 +158,20 @@ def read_codes_file(path: str | Path, *, sheet: str | None = None, keep: tuple[s
             load_codes = None
         if load_codes is not None:
             # validates the codes table (located errors) and maps Dutch labels/statuses to the keys
-            loaded = load_codes(df)
-            loaded.attrs["source"] = p.name
-            return loaded
+            from impactlib.errors import ValidationError
+
+            try:
+                loaded = load_codes(df)
+            except ValidationError as exc:
+                # values outside the codebook are still labels that coders can agree on
+                if not exc.problems or any(pr.column != "value" for pr in exc.problems):
+                    raise
+                first = exc.problems[0]
+                print(f"warning: {p.name}: {len(exc.problems)} value(s) are not in the codebook (e.g. {first}); "
+                      "they are compared as labels, as written", file=sys.stderr)
+            else:
+                loaded.attrs["source"] = p.name
+                return loaded
     return _canonical_headers(df, keep)
 
 
