@@ -779,3 +779,24 @@ def test_a_block_of_nul_bytes_in_text_is_located_not_called_binary(tmp_path):
     p.write_bytes(b"\x00" * 500)
     with pytest.raises(ValidationError, match="nothing but NUL bytes"):
         load_stories(p)
+
+
+def test_xlsx_with_a_wrong_dimension_tag_loses_no_rows(tmp_path):
+    import re
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r, (a, b) in enumerate([("id", "text"), ("S1", "a"), ("S2", "b")], start=3):
+        ws.cell(r, 1, a)
+        ws.cell(r, 2, b)
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"/>', b'<dimension ref="A1:B4"/>', data)
+            zout.writestr(item, data)
+    df = load_stories(bad)
+    assert df["story_id"].tolist() == ["S1", "S2"] and list(df.attrs["lines"]) == [4, 5]

@@ -623,8 +623,9 @@ def _read_xlsx(path: Path, file: str, sheet: str | int | None, prefer: str | Non
         ws = wb[chosen]
         rows: list[list[Any]] = []
         lines: list[int] = []
-        start = ws.min_row or 1
-        for rnum, values in enumerate(ws.iter_rows(values_only=True), start=start):
+        if hasattr(ws, "reset_dimensions"):  # a wrong <dimension> tag would otherwise cut rows off silently
+            ws.reset_dimensions()
+        for rnum, values in enumerate(ws.iter_rows(values_only=True), start=1):
             vals = list(values)
             if any(v is not None and (not isinstance(v, str) or v.strip()) for v in vals):
                 while vals and vals[-1] is None:
