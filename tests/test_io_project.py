@@ -138,3 +138,14 @@ def test_project_without_stories(tmp_path):
 def test_missing_project_folder(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_project(tmp_path / "nope")
+
+
+def test_exact_conventional_name_beats_a_longer_one(tmp_path):
+    shutil.copy(FIX / "excel_nl_stories.csv", tmp_path / "stories.csv")
+    (tmp_path / "stories_old.csv").write_text("id,text\nX,oud\n", encoding="utf-8")
+    shutil.copy(FIX / "codes_wide.csv", tmp_path / "codes_coder_b.csv")
+    shutil.copy(FIX / "codes_long.csv", tmp_path / "codes.csv")
+    proj = load_project(tmp_path)
+    assert proj.files["stories"].name == "stories.csv" and proj.files["codes"].name == "codes.csv"
+    warned = " ".join(w.message for w in proj.warnings)
+    assert "using stories.csv" in warned and "using codes.csv" in warned

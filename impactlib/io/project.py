@@ -166,7 +166,7 @@ def _discover(root: Path, kind: str) -> tuple[Path | None, list[Path]]:
     """The conventional file for ``kind`` in ``root`` and the other candidates it beat."""
     found: list[Path] = []
     for pattern in CONVENTIONAL[kind]:
-        hits = [p for p in sorted(root.glob(pattern))
+        hits = [p for p in sorted(set(root.glob(pattern + ".*")) | set(root.glob(pattern)))
                 if (p.is_file() and p.suffix.lower() in TABLE_EXTENSIONS and not p.name.startswith((".", "~$")))
                 or (kind == "stories" and p.is_dir() and p.name in ("stories", "verhalen"))]
         hits.sort(key=lambda p: (TABLE_EXTENSIONS.index(p.suffix.lower()) if p.suffix.lower() in TABLE_EXTENSIONS
