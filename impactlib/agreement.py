@@ -167,16 +167,6 @@ _IMPACT_KEYS: dict[str, dict[str, str]] = {
 }
 
 
-def _impact_keys(values: pd.Series, dimension: str) -> pd.Series:
-    """Map Dutch display labels of an impact dimension to its English keys; other labels stay as they are."""
-    keys = _IMPACT_KEYS.get(dimension)
-    if keys is None:
-        return values
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([keys.get(str(u).lower(), u) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=values.index, dtype="string")
-
-
 def _is_codes_table(df: pd.DataFrame) -> bool:
     return "dimension" in df.columns and "value" in df.columns
 
