@@ -35,8 +35,9 @@ in category ``c``; only *pairable* units, ``m_u >= 2``, take part):
   agreeing coder pairs, ``P_u = Σ_c n_uc (n_uc - 1) / (m_u (m_u - 1))``.  For
   two coders this is the share of units on which they agree.  Reported as a
   proportion between 0 and 1 (printed as a percentage by the CLI).
-* **Cohen's κ** (scikit-learn ``cohen_kappa_score``): exactly two coders,
-  units coded by both; ``NaN`` otherwise.
+* **Cohen's κ** (scikit-learn ``cohen_kappa_score``): exactly two coders
+  coded the dimension (coders without any code for a dimension take no part
+  in it), over the units coded by both; ``NaN`` otherwise.
 * **Fleiss' κ** (Fleiss 1971), generalised to units with unequal numbers of
   ratings: ``P̄`` is the unweighted mean of ``P_u`` over pairable units (each
   unit with its own ``m_u``), ``p_c`` the share of category ``c`` among all
@@ -45,6 +46,11 @@ in category ``c``; only *pairable* units, ``m_u >= 2``, take part):
   ratings are left out.
 * **Krippendorff's α** (the ``krippendorff`` package, nominal metric): any
   number of coders, missing values allowed.
+
+Segments (``level="segment"``, alias ``"sentence"``) are matched across coders
+by ``(story_id, start, end)``; with ``match="overlap"`` spans of one story that
+overlap (transitively, across coders) form one unit.  A segment only one
+coder marked is not pairable: it counts in ``units``, not in the statistics.
 
 A statistic whose chance agreement is 1 (all codes in one category) is
 undefined: it is reported as ``NaN`` and the ``note`` column says why.

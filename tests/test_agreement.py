@@ -493,3 +493,10 @@ def test_as_codes_combines_machine_output_with_human_codes():
     assert out["pairable_units"] == 3 and out["percent_agreement"] == 1.0
     with pytest.raises(ImpactError, match="no coder column 'coder'"):
         ag.as_codes(tagged)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(ag, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 10 and result.failed == 0
