@@ -202,6 +202,13 @@ def test_reader_errors_are_clear(tmp_path):
     ragged.write_text("story_id,text\nA,b\nB,c,d,e\n", encoding="utf-8")
     with pytest.raises(ImpactError, match=r"ragged.csv:3: 4 fields where the header has 2"):
         list(StoryReader(ragged).chunks())
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"story_id,text\n" + b"\x00\x01\x02\x00\xff" * 1000)
+    with pytest.raises(ImpactError, match=r"binary.csv:2: contains NUL bytes; this is not a text CSV file"):
+        list(StoryReader(binary).chunks())
+    stray = tmp_path / "stray.csv"  # one NUL in a text: read, then masked with a warning by the tagger
+    stray.write_bytes(b"story_id,text\nA,ok\nB,bad\x00text\n")
+    assert list(StoryReader(stray).chunks()) == [[("A", "ok", "", "", ""), ("B", "bad\x00text", "", "", "")]]
 
 
 # -- the CLI with the real engine ---------------------------------------------

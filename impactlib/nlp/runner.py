@@ -254,8 +254,10 @@ class StoryReader:
             enc = "utf-16"
             text = head.decode("utf-16", errors="ignore")
         else:
-            if b"\x00" in head:
-                raise ImpactError(f"{self.name}: contains NUL bytes; this is not a text CSV file "
+            if head.count(b"\x00") > max(8, len(head) // 100):
+                # many NUL bytes: binary data (a stray NUL in a text is masked and warned about later)
+                line = head[:head.index(b"\x00")].count(b"\n") + 1
+                raise ImpactError(f"{self.name}:{line}: contains NUL bytes; this is not a text CSV file "
                                   "(binary data or a broken export); export the stories again as CSV UTF-8")
             dec = codecs.getincrementaldecoder("utf-8")()
             try:
@@ -353,7 +355,7 @@ class StoryReader:
                 raise ImpactError(f"{self.name}:{reader.line_num}: cannot read as CSV ({exc}); "
                                   "export the stories again as CSV UTF-8") from None
             except UnicodeDecodeError as exc:
-                raise ImpactError(f"{self.name}: line {reader.line_num + 1}: not {self.encoding} ({exc.reason}); "
+                raise ImpactError(f"{self.name}: near line {reader.line_num + 1}: not {self.encoding} ({exc.reason}); "
                                   "save the file as CSV UTF-8") from None
         finally:
             if own:
