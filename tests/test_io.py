@@ -800,3 +800,10 @@ def test_xlsx_with_a_wrong_dimension_tag_loses_no_rows(tmp_path):
             zout.writestr(item, data)
     df = load_stories(bad)
     assert df["story_id"].tolist() == ["S1", "S2"] and list(df.attrs["lines"]) == [4, 5]
+
+
+@pytest.mark.parametrize("value", ["-1", "12", "gisteren", "2025-02-30T10:00:00Z"])
+def test_bad_created_at_is_a_located_error_not_a_crash(tmp_path, value):
+    p = write(tmp_path / "codes.csv", f"story_id,dimension,value,coder,created_at\nS1,valence,positive,a,{value}\n")
+    with pytest.raises(ValidationError, match=rf"codes\.csv:2: column 'created_at': '{value}' is not a date-time"):
+        load_codes(p)

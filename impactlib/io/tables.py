@@ -899,21 +899,24 @@ def _int_positions(ctx: _Ctx, s: pd.Series, canon: str) -> pd.Series:
                     dtype="Int64")
 
 
+_ISO_DT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$", re.I)
+
+
 def _created_at(ctx: _Ctx, s: pd.Series) -> pd.Series:
     def conv(v: Any) -> Any:
-        if isinstance(v, str):
-            try:
+        ts = None
+        try:
+            if isinstance(v, str) and _ISO_DT.match(v.strip()):
                 ts = pd.Timestamp(v.strip())
-            except (ValueError, TypeError):
+            else:
                 d = parse_date(v)
                 ts = pd.Timestamp(d) if d else None
-        else:
-            d = parse_date(v)
-            ts = pd.Timestamp(d) if d else None
-        if ts is None or ts is pd.NaT:
+            if ts is None or ts is pd.NaT or not 1900 <= ts.year <= 2200:
+                return None
+            ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+            return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (ValueError, TypeError, OverflowError):
             return None
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if ts.microsecond else "%Y-%m-%dT%H:%M:%SZ")
 
     parsed = _map_unique(s, conv)
     bad = parsed.isna() & ~_is_blank(s)
