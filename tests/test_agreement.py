@@ -268,12 +268,16 @@ def test_bootstrap_matches_naive_unit_resampling():
     df = _noisy(300)
     fast = ag.reliability(df, dimensions=["valence"], n_boot=2000, seed=1).iloc[0]
     table = ag.ratings_table(df, "valence")
-    a, b = table["coder_a"].to_numpy(dtype=object), table["coder_b"].to_numpy(dtype=object)
+    a = (table["coder_a"] == "positive").to_numpy(dtype=int)
+    b = (table["coder_b"] == "positive").to_numpy(dtype=int)
+    assert cohen_kappa_score(a, b) == pytest.approx(fast["cohen_kappa"])
     rng = np.random.default_rng(99)
     reps = []
-    for _ in range(2000):
+    for _ in range(2000):  # naive: draw unit indices, build the 2x2 table, compute kappa
         i = rng.integers(0, len(a), len(a))
-        reps.append(cohen_kappa_score(a[i], b[i]))
+        conf = np.bincount(a[i] * 2 + b[i], minlength=4).reshape(2, 2) / len(i)
+        po, pe = np.trace(conf), conf.sum(1) @ conf.sum(0)
+        reps.append((po - pe) / (1 - pe))
     lo, hi = np.percentile(reps, [2.5, 97.5])
     assert fast["cohen_kappa_ci_low"] == pytest.approx(lo, abs=0.02)
     assert fast["cohen_kappa_ci_high"] == pytest.approx(hi, abs=0.02)
