@@ -116,7 +116,7 @@ if has_stories:
     reviewer.accept_all()                        # de codeur is het met alle voorstellen eens …
     reviewer.next()
     second = reviewer.story_id
-    suggested = reviewer.items()[0]["dims"]["intentionality"]["value"]
+    suggested = (reviewer.items()[0]["dims"].get("intentionality") or {}).get("value")
     other = "intended" if suggested == "unintended" else "unintended"
     reviewer.decide("intentionality", other, memo="andere lezing van het doel")  # … of verbetert er één
     history = store.history(coder="demo_codeur")
