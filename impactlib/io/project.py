@@ -180,10 +180,8 @@ def _discover(root: Path, kind: str) -> tuple[Path | None, list[Path]]:
 
 
 def _rel(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
+    """The path as the user will recognise it (joined to the project path they gave)."""
+    return str(path)
 
 
 def load_project(path: str | os.PathLike) -> Project:
