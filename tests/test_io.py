@@ -807,3 +807,23 @@ def test_bad_created_at_is_a_located_error_not_a_crash(tmp_path, value):
     p = write(tmp_path / "codes.csv", f"story_id,dimension,value,coder,created_at\nS1,valence,positive,a,{value}\n")
     with pytest.raises(ValidationError, match=rf"codes\.csv:2: column 'created_at': '{value}' is not a date-time"):
         load_codes(p)
+
+
+def test_missing_text_suggests_survey_question_columns(tmp_path):
+    p = write(tmp_path / "forms.csv", '"ID","Tijd van voltooien","Wat is uw rol?","Vertel uw verhaal: wat is er '
+                                      'veranderd?"\n"1","3-2-2025 10:05:00","ouder","Mijn zoon is rustiger."\n')
+    with pytest.raises(ValidationError, match=r"maybe 'Vertel uw verhaal: wat is er veranderd\?' is the 'text' column"):
+        load_stories(p)
+    df = load_stories(p, mapping={"Vertel uw verhaal: wat is er veranderd?": "text", "Wat is uw rol?": "storyteller_role"})
+    assert df.loc[0, "collected_on"] == pd.Timestamp("2025-02-03 10:05:00")
+
+
+def test_qualtrics_missing_text_lists_the_questions():
+    with pytest.raises(ValidationError, match=r"questions in this Qualtrics export: Q1 = 'Bij welke activiteit was u "
+                                              r"betrokken\?'; Q2 = 'Wat is volgens u de belangrijkste"):
+        load_stories(FIX / "qualtrics_stories.csv")
+
+
+def test_missing_story_id_says_how_to_add_ids(tmp_path):
+    with pytest.raises(ValidationError, match=r"add a column story_id and number the rows"):
+        load_stories(write(tmp_path / "s.csv", "tekst;datum\nIk ben blij;1-1-2025\n"))

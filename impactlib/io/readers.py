@@ -141,6 +141,7 @@ class RawTable:
     delimiter: str | None = None
     sheet: str | None = None
     row_files: list[str] | None = None
+    questions: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -485,6 +486,8 @@ def _finish(raw_rows: list[list[Any]], lines: list[int], table: RawTable, header
     names, keep = _clean_header(list(header), file, header_line, problems, with_data)
     skip = _qualtrics_skip(body) if body else 0
     if skip:
+        table.questions = {n: str(body[0][i]) for n, i in zip(names, keep)
+                           if i < len(body[0]) and body[0][i] not in (None, "") and str(body[0][i]) != n}
         table.format = "qualtrics"
         table.notes.append(f"Qualtrics export: skipped {skip} extra header row(s)")
         body, body_lines = body[skip:], body_lines[skip:]

@@ -381,14 +381,38 @@ def _prepare(raw: RawTable, kind: str, mapping: Mapping[str, str] | None,
         found = ", ".join(repr(c) for c in raw.frame.columns)
         accepted = "; ".join(
             f"{c}: " + ", ".join([c] + [a for a in ALIASES[kind].get(c, ())][:6]) for c in missing)
+        hints = _missing_hints(raw, kind, missing, set(res.rename))
         ctx.add(None, None, None,
                 f"missing required column(s) {', '.join(map(repr, missing))} for a {kind} table; "
                 f"columns found: {found}; accepted names — {accepted}; rename a column or map it "
-                f"(mapping=… or [columns.{kind}] in the project file)")
+                f"(mapping=… or [columns.{kind}] in the project file){hints}")
     if len(frame) == 0 and not raw.errors:
         ctx.add(None, None, None, "the table has a header but no data rows; add rows below the header "
                 f"(columns found: {', '.join(repr(c) for c in raw.frame.columns)})")
     return frame, ctx, True
+
+
+def _missing_hints(raw: RawTable, kind: str, missing: list[str], mapped: set[str]) -> str:
+    """Suggestions for missing columns: headers that contain an alias (survey questions), the
+    question texts of a Qualtrics export, and how to add ids."""
+    hints: list[str] = []
+    free = [c for c in raw.frame.columns if c not in mapped]
+    for canon in missing:
+        keys = [column_key(a) for a in (canon,) + tuple(ALIASES[kind].get(canon, ()))]
+        keys = [k for k in keys if len(k) >= 5]
+        cands = [c for c in free if any(k in column_key(c) for k in keys)]
+        cands += [c for c, q in raw.questions.items() if c in free and c not in cands
+                  and any(k in column_key(q) for k in keys)]
+        if cands:
+            which = repr(cands[0]) if len(cands) == 1 else "one of " + ", ".join(repr(c) for c in cands[:3])
+            hints.append(f"maybe {which} is the {canon!r} column")
+    if raw.questions:
+        qs = [f"{c} = {q[:50]!r}" for c, q in raw.questions.items() if c in free and re.match(r"Q\d", c)]
+        if qs:
+            hints.append("questions in this Qualtrics export: " + "; ".join(qs[:8]))
+    if "story_id" in missing and "story_id" in CANONICAL[kind]:
+        hints.append("without ids, add a column story_id and number the rows (1, 2, 3 … in Excel)")
+    return ("; " + "; ".join(hints)) if hints else ""
 
 
 def _finish_table(ctx: _Ctx, out: pd.DataFrame, canonical: tuple[str, ...], extras: pd.DataFrame | None,
