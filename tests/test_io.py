@@ -827,3 +827,12 @@ def test_qualtrics_missing_text_lists_the_questions():
 def test_missing_story_id_says_how_to_add_ids(tmp_path):
     with pytest.raises(ValidationError, match=r"add a column story_id and number the rows"):
         load_stories(write(tmp_path / "s.csv", "tekst;datum\nIk ben blij;1-1-2025\n"))
+
+
+def test_indicator_duplicates_consider_unit_and_source(tmp_path):
+    ok = write(tmp_path / "i.csv", "indicator;gebied;periode;waarde;eenheid\nX;GM9901;2025;1;aantal\nX;GM9901;2025;5;%\n")
+    assert len(load_indicators(ok)) == 2
+    bad = write(tmp_path / "j.csv", "indicator;gebied;periode;waarde;eenheid;bron\nX;GM9901;2025;1;;\nX;GM9901;2025;2;;\n")
+    with pytest.raises(ValidationError, match=r"j\.csv:2: indicator 'X' / area 'GM9901' / period '2025' occurs 2 "
+                                              r"times \(lines 2, 3\)"):
+        load_indicators(bad)

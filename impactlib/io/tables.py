@@ -322,9 +322,14 @@ def _required_text(ctx: _Ctx, s: pd.Series, canon: str, help_: str) -> pd.Series
 
 
 def _duplicates(ctx: _Ctx, frame: pd.DataFrame, keys: list[str], what: str, help_: str,
-                severity: str = "error") -> None:
-    sub = frame[keys]
-    dup = sub.duplicated(keep=False) & sub.notna().all(axis=1)
+                severity: str = "error", optional: tuple[str, ...] = ()) -> None:
+    """Report rows that repeat ``keys`` (+ ``optional`` keys, where empty counts as a value)."""
+    extra = [k for k in optional if k in frame.columns]
+    sub = frame[keys + extra].astype(object)
+    for k in extra:
+        sub[k] = sub[k].where(sub[k].notna(), "")
+    dup = sub.duplicated(keep=False) & frame[keys].notna().all(axis=1)
+    keys = keys + extra
     if not dup.any():
         return
     groups: dict[tuple, list[int]] = defaultdict(list)
@@ -337,7 +342,7 @@ def _duplicates(ctx: _Ctx, frame: pd.DataFrame, keys: list[str], what: str, help
             where = ", ".join(ctx.where(r)[0] for r in rows)
         else:
             where = "lines " + ", ".join(str(ln) for ln in lines)
-        label = " / ".join(f"{k} {str(v)!r}" for k, v in zip(keys, key))
+        label = " / ".join(f"{k} {str(v)!r}" for k, v in zip(keys, key) if not (k in extra and v == ""))
         items.append((rows[0], keys[-1] if len(keys) == 1 else None, key[0] if len(key) == 1 else key,
                       f"{label} occurs {len(rows)} times ({where}); {what} — {help_}"))
     ctx.add_many(items, f"duplicate {what}", severity)
@@ -728,12 +733,10 @@ def normalise_indicators(raw: RawTable, mapping: Mapping[str, str] | None = None
         pct = frame["value"].map(lambda v: isinstance(v, str) and v.strip().rstrip("*").endswith("%")).to_numpy(bool)
         if pct.any():
             table.loc[pct & table["unit"].isna().to_numpy(), "unit"] = "%"
-    keys = [k for k in ("indicator", "area", "period", "source") if k in frame.columns or k == "indicator"]
-    if "indicator" in table and "period" in frame and "area" in frame:
-        if "source" not in frame.columns:
-            keys = ["indicator", "area", "period"]
-        _duplicates(ctx, table, keys, "an indicator may have one value per area and period",
-                    "remove the duplicate row or tell the rows apart (source, unit)")
+    if ("indicator" in frame or by_indicator) and "period" in frame and "area" in frame:
+        _duplicates(ctx, table, ["indicator", "area", "period"], "an indicator may have one value per area and "
+                    "period", "remove the duplicate row or tell the rows apart (source, unit)",
+                    optional=tuple(k for k in ("unit", "source", "activity") if k in frame.columns))
     if "owner" not in frame.columns:
         ctx.add(None, "owner", None,
                 "no 'owner' column: every indicator should say who decided to measure it (gemeente, "
