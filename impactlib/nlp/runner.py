@@ -16,12 +16,16 @@ checked against the count of rows written.
 
 Examples
 --------
->>> import io, json
->>> src = io.StringIO("story_id,text\\nS1,Ik ben niet meer eenzaam.\\nS2,\\n")
->>> out = io.StringIO()
->>> stats = tag_file(src, out, name="stories.csv")  # doctest: +SKIP
->>> stats.stories_in == stats.rows_out == 2  # doctest: +SKIP
+>>> import io
+>>> src = io.StringIO("story_id,text\\nS1,Sinds de buurtkamer ben ik niet meer eenzaam.\\nS2,\\n")
+>>> out, warnings = io.StringIO(), io.StringIO()
+>>> stats = tag_file(src, out, name="stories.csv", warn_stream=warnings)
+>>> stats.stories_in == stats.rows_out == 2
 True
+>>> out.getvalue().splitlines()[1].split(",")[:2]
+['S1', 'positive']
+>>> print(warnings.getvalue().strip())
+stories.csv: warning: story 'S2': empty text; kept with empty codes, not tagged
 """
 
 from __future__ import annotations
