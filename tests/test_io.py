@@ -836,3 +836,15 @@ def test_indicator_duplicates_consider_unit_and_source(tmp_path):
     with pytest.raises(ValidationError, match=r"j\.csv:2: indicator 'X' / area 'GM9901' / period '2025' occurs 2 "
                                               r"times \(lines 2, 3\)"):
         load_indicators(bad)
+
+
+def test_tagger_output_read_as_codes_is_not_mistaken_for_human_codes(tmp_path):
+    p = write(tmp_path / "tagged.csv",
+              "story_id,valence,intentionality,directness,valence_confidence,intentionality_confidence,"
+              "directness_confidence,evidence\nS1,positive,intended,direct,0.9,0.7,0.8,niet meer eenzaam\n"
+              "S2,,,,,,,\n")
+    df = load_codes(p)
+    assert df[["dimension", "value", "confidence"]].values.tolist() == [
+        ["valence", "positive", 0.9], ["intentionality", "intended", 0.7], ["directness", "direct", 0.8]]
+    assert set(df["source"]) == {"rules"} and set(df["status"]) == {"suggested"} and set(df["coder"]) == {"impactlib"}
+    assert df.loc[0, "evidence"] == "niet meer eenzaam"

@@ -954,14 +954,27 @@ def _created_at(ctx: _Ctx, s: pd.Series) -> pd.Series:
     return pd.Series([v if v is not None else "" for v in parsed.tolist()], dtype="string")
 
 
-def _melt_codes(frame: pd.DataFrame, ctx: _Ctx, dim_cols: dict[str, str]) -> pd.DataFrame:
-    ids = [c for c in frame.columns if c not in dim_cols]
+def _melt_codes(frame: pd.DataFrame, ctx: _Ctx, dim_cols: dict[str, str]) -> tuple[pd.DataFrame, bool]:
+    """One column per dimension -> one row per (row, dimension).  Tagger output
+    (``valence_confidence`` … and ``evidence``) keeps each dimension's confidence;
+    returns ``(long, machine)`` where ``machine`` says the table looks like tagger output."""
+    keys = {column_key(c): c for c in frame.columns}
+    conf_cols = {}
+    for c, dim in dim_cols.items():
+        for k in (column_key(c) + "confidence", dim + "confidence", column_key(c) + "zekerheid"):
+            if k in keys:
+                conf_cols[c] = keys[k]
+                break
+    machine = bool(conf_cols) or "evidence" in keys
+    ids = [c for c in frame.columns if c not in dim_cols and c not in conf_cols.values()]
     n = len(frame)
     parts = []
     for c, dim in dim_cols.items():
         part = frame[ids].copy()
         part["dimension"] = dim
         part["value"] = frame[c].to_numpy()
+        if c in conf_cols and "confidence" not in part.columns:
+            part["confidence"] = frame[conf_cols[c]].to_numpy()
         part["_row"] = np.arange(n)
         part["_col"] = c
         parts.append(part)
@@ -969,8 +982,9 @@ def _melt_codes(frame: pd.DataFrame, ctx: _Ctx, dim_cols: dict[str, str]) -> pd.
     long = long.iloc[np.lexsort((np.zeros(len(long)), long["_row"].to_numpy()))]
     long = long[~_is_blank(long["value"]).to_numpy()].reset_index(drop=True)
     ctx.row_map = long["_row"].to_numpy()
-    ctx.raw.notes.append(f"wide codes table: columns {', '.join(dim_cols)} turned into rows")
-    return long
+    ctx.raw.notes.append(f"wide codes table: columns {', '.join(dim_cols)} turned into rows"
+                         + ("; read as tagger output (source 'rules', status 'suggested')" if machine else ""))
+    return long, machine
 
 
 def normalise_codes(raw: RawTable, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -983,8 +997,9 @@ def normalise_codes(raw: RawTable, mapping: Mapping[str, str] | None = None) -> 
     frame, ctx, ok = _prepare(raw, "codes", mapping, required=required)
     if not ok:
         ctx.raise_if_errors()
+    machine = False
     if wide and len(frame):
-        frame = _melt_codes(frame, ctx, dim_cols)  # type: ignore[arg-type]
+        frame, machine = _melt_codes(frame, ctx, dim_cols)  # type: ignore[arg-type]
     n = len(frame)
     out: dict[str, Any] = {}
     out["story_id"] = (_required_text(ctx, frame["story_id"], "story_id", "name the coded story")
@@ -1030,14 +1045,18 @@ def normalise_codes(raw: RawTable, mapping: Mapping[str, str] | None = None) -> 
     else:
         out["value"] = pd.Series([pd.NA] * n, dtype="string")
     out["coder"] = _text_or_na(frame, "coder", n)
+    default_source = "rules" if machine else "human"
     if "coder" not in frame.columns:
-        ctx.add(None, "coder", None, "no 'coder' column: the codes are not attributed to anyone; add a 'coder' "
-                "(codeur) column", severity="warning")
+        if machine:
+            out["coder"] = pd.Series(["impactlib"] * n, dtype="string")
+        else:
+            ctx.add(None, "coder", None, "no 'coder' column: the codes are not attributed to anyone; add a "
+                    "'coder' (codeur) column", severity="warning")
     if "source" in frame:
         src = _choice(ctx, frame["source"], "source", _CODE_SOURCE_ALIASES,
-                      f"use one of {', '.join(CODE_SOURCES)}").fillna("human")
+                      f"use one of {', '.join(CODE_SOURCES)}").fillna(default_source)
     else:
-        src = pd.Series(["human"] * n, dtype="string")
+        src = pd.Series([default_source] * n, dtype="string")
     out["source"] = src
     if "status" in frame:
         stat = _choice(ctx, frame["status"], "status", _CODE_STATUS_ALIASES,
