@@ -173,6 +173,28 @@ for row in contra.itertuples(index=False):
             else note("Geen citaten gevonden."))
 
 # %% [markdown]
+# ### Onzichtbaar in de cijfers
+#
+# De andere kant van dezelfde tabel: thema's waarover de verhalen effecten melden, maar
+# waarvoor bij die activiteit **geen** indicator bestaat. Hier de tien grootste; notebook 7
+# zet ze allemaal op een rij. Een thema zonder indicator is niet vanzelf een thema dat
+# gemeten *moet* worden — het is een vraag voor het gesprek met de gemeente.
+
+# %%
+unmeasured = joint[joint["indicator"].isna()] if not joint.empty else joint
+if unmeasured.empty:
+    display(note("Geen effecten gevonden buiten de thema's van de indicatoren." if has_codes
+                 else "Er zijn geen gecodeerde effecten.", warning=not has_codes))
+else:
+    top = unmeasured.sort_values(["n_effects", "activity", "theme"], ascending=[False, True, True]).head(10)
+    display(table(top.assign(pct=top["share_positive"] * 100)[[
+        "activity", "theme", "n_effects", "pct", "n_unintended", "example_quote", "example_story_id"]].rename(
+        columns={"theme": "thema", "n_effects": "effecten", "pct": "% positief", "n_unintended": "onbedoeld",
+                 "example_quote": "voorbeeld", "example_story_id": "uit verhaal"}),
+        title=f"Effecten zonder indicator (de tien grootste van {len(unmeasured)} thema's per activiteit)",
+        decimals=0))
+
+# %% [markdown]
 # ## 3. Statistieken per thema, met citaten
 #
 # Welke thema's komen per activiteit het vaakst terug in de gecodeerde effecten, en hoe
