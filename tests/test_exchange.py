@@ -248,3 +248,127 @@ def test_rejects_non_zip_and_wrong_root(tmp_path):
 
 def test_codebook_xml_is_deterministic(codebook):
     assert codebook_xml(codebook) == codebook_xml(codebook)
+
+
+# --- the sample project: standard, independent tool, store import ---------------------------
+
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample_qdpx(tmp_path_factory):
+    from impactlib.cli import main
+
+    out = tmp_path_factory.mktemp("qdpx") / "sample.qdpx"
+    assert main(["export", "qdpx", "--project", str(SAMPLE), "-o", str(out)]) == 0
+    return out
+
+
+def test_sample_export_validates_against_the_standard(sample_qdpx, project_schema, tmp_path, codebook_schema):
+    from impactlib.cli import main
+
+    with zipfile.ZipFile(sample_qdpx) as zf:
+        project_schema.validate(zf.read("project.qde").decode("utf-8"))
+        assert sum(n.startswith("sources/") for n in zf.namelist()) == 250
+    assert main(["export", "qdc", "--project", str(SAMPLE), "-o", str(tmp_path / "c.qdc")]) == 0
+    codebook_schema.validate(str(tmp_path / "c.qdc"))
+
+
+def test_independent_tool_receives_documents_codes_and_codings(sample_qdpx, tmp_path):
+    """`qc init --import` (qualitative-coding, an independent REFI-QDA reader) takes the export."""
+    qc = Path(sys.executable).with_name("qc")
+    assert qc.exists(), "qualitative-coding is a dev dependency; reinstall with pip install -e .[dev]"
+    env = {**os.environ, "PYTHONBREAKPOINT": "0"}  # its 1.7.8 release has a stray breakpoint()
+    done = subprocess.run([str(qc), "init", "--import", str(sample_qdpx)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-2000:]
+    con = sqlite3.connect(tmp_path / "qualitative_coding.sqlite3")
+    documents = {r[0] for r in con.execute("SELECT * FROM document")}
+    codes = {r[0] for r in con.execute("SELECT * FROM code")}
+    coders = {r[0] for r in con.execute("SELECT * FROM coder")}
+    coded = con.execute("SELECT coder_id, code_id, count(*) FROM coded_line GROUP BY coder_id, code_id").fetchall()
+    assert len(documents) == 250 and "S001.txt" in documents
+    assert {"positief", "negatief", "bedoeld", "onbedoeld", "direct", "indirect"} <= codes
+    assert coders == {"coder_a", "coder_b"}
+    assert {c for c, _, _ in coded} == {"coder_a", "coder_b"}
+    assert {code for _, code, _ in coded} >= {"positief", "negatief", "onbedoeld", "indirect"}
+    text = (tmp_path / "corpus" / "S001.txt").read_text(encoding="utf-8")
+    assert text.startswith("Na de dood van mijn man")
+
+
+def _project(tmp_path, n=12) -> Path:
+    import shutil
+
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    stories = pd.read_csv(SAMPLE / "stories.csv", dtype=str).head(n)
+    stories.to_csv(folder / "stories.csv", index=False)
+    shutil.copy(SAMPLE / "activities.csv", folder / "activities.csv")
+    (folder / "project.toml").write_text('[project]\nname = "t"\n[files]\nstories = "stories.csv"\n'
+                                         'activities = "activities.csv"\nstore = "codes.sqlite"\n', encoding="utf-8")
+    return folder
+
+
+def test_import_into_the_store_and_report(tmp_path, capsys):
+    from impactlib.cli import main
+    from impactlib.store import CodingStore
+
+    folder = _project(tmp_path)
+    other = _qdpx(tmp_path, OTHER_TOOL, {"i1.txt": "Ik voel me thuis hier. Maar de buren klagen."})
+    assert main(["import", "qdpx", str(other), "--project", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "kept as new theme" in out and "Woonomgeving" in out and "PictureSource" in out
+    with CodingStore(folder / "codes.sqlite") as store:
+        current = store.current()
+        assert set(zip(current.dimension, current.value)) == {("valence", "positive"), ("theme", "woonomgeving")}
+        assert "woonomgeving" in store.codebook().themes
+        assert set(current.coder) == {"Fatima"}
+    # importing the same file again adds nothing
+    assert main(["import", "qdpx", str(other), "--project", str(folder)]) == 0
+    assert "0 codings imported" in capsys.readouterr().out
+
+
+def test_round_trip_through_the_store_keeps_positions_with_crlf(tmp_path, codebook):
+    from impactlib.exchange.project import import_file
+    from impactlib.store import CodingStore
+
+    folder = _project(tmp_path, n=2)
+    stories = pd.read_csv(folder / "stories.csv", dtype=str)
+    stories.loc[0, "text"] = stories.loc[0, "text"].replace(". ", ".\r\n", 2)
+    with CodingStore(folder / "codes.sqlite") as store:
+        store.register_codebook(codebook)
+        store.add_stories(stories[["story_id", "text"]])
+    text = stories.loc[0, "text"]
+    start = text.index("\r\n") + 2
+    codes = pd.DataFrame([_code(stories.loc[0, "story_id"], "valence", "positive", "coder_a", start, start + 10)])
+    export_qdpx(tmp_path / "rt.qdpx", stories, codes, codebook)
+    report = import_file(tmp_path / "rt.qdpx", folder)
+    assert report.problems == [] and report.stories_added == 0
+    with CodingStore(folder / "codes.sqlite") as store:
+        row = store.current().iloc[0]
+        assert (int(row.start), int(row.end)) == (start, start + 10)  # back on the stored \r\n text
+
+
+@pytest.mark.parametrize("kind", ["traversal", "xxe", "bomb", "conflict"])
+def test_rejected_import_writes_nothing(tmp_path, kind):
+    from impactlib.exchange.project import import_file
+    from impactlib.store import CodingStore
+
+    folder = _project(tmp_path, n=3)
+    with CodingStore(folder / "codes.sqlite") as store:
+        store.register_codebook(load_codebook())
+        store.add_stories(pd.DataFrame({"story_id": ["interview 1"], "text": ["Een andere tekst."]}))
+        before = (len(store.history()), len(store.stories()), store.codebook_versions())
+    path = tmp_path / f"{kind}.qdpx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        if kind == "xxe":
+            zf.writestr("project.qde", '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><p>&x;</p>')
+        else:
+            zf.writestr("project.qde", OTHER_TOOL)
+        zf.writestr("sources/i1.txt", b"\0" * (8 << 20) if kind == "bomb" else b"Ik voel me thuis hier.")
+        if kind == "traversal":
+            zf.writestr("../x.txt", "x")
+    with pytest.raises(ExchangeError):
+        import_file(path, folder)
+    with CodingStore(folder / "codes.sqlite") as store:
+        assert (len(store.history()), len(store.stories()), store.codebook_versions()) == before
