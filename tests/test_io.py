@@ -848,3 +848,11 @@ def test_tagger_output_read_as_codes_is_not_mistaken_for_human_codes(tmp_path):
         ["valence", "positive", 0.9], ["intentionality", "intended", 0.7], ["directness", "direct", 0.8]]
     assert set(df["source"]) == {"rules"} and set(df["status"]) == {"suggested"} and set(df["coder"]) == {"impactlib"}
     assert df.loc[0, "evidence"] == "niet meer eenzaam"
+
+
+def test_one_column_per_indicator_keeps_text_columns_as_extras(tmp_path):
+    p = write(tmp_path / "cijfers.csv", "gebied;periode;Bezoekers;Opmerking\nWK990102;2025K1;120;drukke maand\n"
+                                        "WK990102;2025K2;80;\n")
+    df = load_indicators(p)
+    assert df["indicator"].unique().tolist() == ["Bezoekers"]
+    assert df["Opmerking"].tolist()[0] == "drukke maand"

@@ -648,8 +648,14 @@ def normalise_indicators(raw: RawTable, mapping: Mapping[str, str] | None = None
     unmapped = [c for c in raw.frame.columns if c not in res.rename]
     period_cols = [c for c in unmapped if parse_period(c) is not None]
     wide = "value" not in mapped and bool(period_cols)
-    by_indicator = (not wide and "value" not in mapped and "indicator" not in mapped
-                    and "period" in mapped and bool(unmapped))
+    numeric_cols: list[str] = []
+    if not wide and "value" not in mapped and "indicator" not in mapped and "period" in mapped:
+        for c in unmapped:  # one column per indicator: the columns that hold numbers
+            cells = [v for v in raw.frame[c].tolist() if v is not None and str(v).strip() != ""]
+            dec = guess_decimal([v for v in cells if isinstance(v, str)], raw.delimiter)
+            if cells and sum(parse_number(v, dec) is not None for v in cells) >= 0.5 * len(cells):
+                numeric_cols.append(c)
+    by_indicator = bool(numeric_cols)
     required = REQUIRED["indicators"]
     if wide:
         required = tuple(c for c in required if c not in ("period", "value"))
@@ -661,7 +667,7 @@ def normalise_indicators(raw: RawTable, mapping: Mapping[str, str] | None = None
         frame = _melt_wide(frame, ctx, period_cols)
         colname = frame["_col"].tolist()
     elif by_indicator and len(frame):
-        ind_cols = [c for c in frame.columns if c in unmapped]
+        ind_cols = [c for c in frame.columns if c in numeric_cols]
         ctx.source_cols.setdefault("indicator", "")
         keep = [c for c in frame.columns if c not in ind_cols]
         parts = []
