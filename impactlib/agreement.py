@@ -444,12 +444,30 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
         raise ImpactError(f"match {match!r} is not known; use 'exact' or 'overlap'")
     codes_table = _is_codes_table(df)
     _require_columns(df, [unit, coder], {unit: "unit", coder: "coder"})
+    if len(df) == 0:
+        raise ImpactError(f"{_source_name(df)}: the table has no rows; add the coders' codes below the header")
     if "start" in df.columns and "end" in df.columns:
         attrs = dict(df.attrs)
         df = df.assign(start=_positions(df, "start"), end=_positions(df, "end"))
         df.attrs.update(attrs)
+        half = (df["start"].isna() != df["end"].isna()).to_numpy(dtype=bool)
+        if half.any():
+            rows = np.flatnonzero(half)
+            more = f" (and {len(rows) - 1} more row(s))" if len(rows) > 1 else ""
+            raise ImpactError(
+                f"{_where(df, int(rows[0]))}: only one of 'start' and 'end' is given{more}; give both "
+                f"(end exclusive) for a segment or neither for a whole-story code"
+            )
     if codes_table:
+        n_rows = len(df)
         df = current_codes(df, statuses=statuses, coder=coder, unit=unit)
+        if len(df) == 0:
+            allowed = "any status except rejected" if statuses is None else "status " + "/".join(statuses)
+            raise ImpactError(
+                f"{_source_name(df)}: none of the {n_rows} row(s) is a current code ({allowed}); "
+                f"rejected suggestions are not codes — accept or edit suggestions first, or count suggestions "
+                f"too (statuses=..., CLI --include-suggestions)"
+            )
         dim_codes, dim_labels = _codes(df["dimension"])
         found_dims = [str(dim_labels[i]) for i in pd.unique(dim_codes[dim_codes >= 0])]
     else:

@@ -504,3 +504,15 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(ag, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 10 and result.failed == 0
+
+
+def test_error_empty_table_half_spans_and_no_current_codes():
+    with pytest.raises(ImpactError, match="the table has no rows"):
+        ag.reliability(pd.DataFrame(columns=["story_id", "coder", "valence"]))
+    half = _codes()
+    half.loc[0, "end"] = 12
+    with pytest.raises(ImpactError, match="table: row 1: only one of 'start' and 'end' is given"):
+        ag.reliability(half)
+    only_suggestions = _codes()[_codes()["status"] == "suggested"]
+    with pytest.raises(ImpactError, match="none of the 3 row\\(s\\) is a current code .*--include-suggestions"):
+        ag.reliability(only_suggestions)
