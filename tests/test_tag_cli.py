@@ -130,6 +130,7 @@ def test_bad_texts_are_tagged_or_skipped_with_warning(tmp_path):
         ("L1", big),
         ("EN", "The mother said that it was good for her and the kids, thank you."),
         ("OK", "Het gaat goed."),
+        ("", "Zonder nummer gaat het goed."),
     ]
     src = tmp_path / "s.jsonl"
     src.write_text("\n".join(json.dumps({"id": a, "tekst": b}) for a, b in rows), encoding="utf-8")
@@ -138,9 +139,10 @@ def test_bad_texts_are_tagged_or_skipped_with_warning(tmp_path):
     stats = tag_file(src, out, segments=seg, engine_factory=SentenceEngine, warn_stream=warn)
     got = {r["story_id"]: r for r in _read(out)}
     assert list(got) == [r[0] for r in rows] and stats.rows_out == len(rows)
+    assert got[""]["valence"] == "positive"
     msgs = warn.getvalue()
     for sid, word in [("E1", "empty"), ("E2", "empty"), ("H1", "HTML"), ("C1", "control"),
-                      ("L1", "parts"), ("EN", "English")]:
+                      ("L1", "parts"), ("EN", "English"), ("", "story number 8 in the file has no story_id")]:
         assert re.search(rf"story '{sid}': .*{word}", msgs), (sid, msgs)
     assert got["E1"]["evidence"] == "not tagged: empty text" and got["E1"]["valence"] == ""
     assert got["H1"]["valence"] == "positive" and got["C1"]["valence"] == "positive"

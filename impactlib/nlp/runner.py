@@ -621,9 +621,6 @@ class ChunkTagger:
         parts_of: dict = {}      # chunk index -> number of parts
         for i, rec in enumerate(chunk):
             sid, text = rec[0], rec[1]
-            if not sid:
-                warnings.append(("no_id", sid, f"story #{i + 1} of its chunk has no story_id; "
-                                 "its row is written with an empty story_id"))
             if not text or not text.strip():
                 stories[i] = _empty_story(sid, "not tagged: empty text")
                 warnings.append(("empty", sid, "empty text; kept with empty codes, not tagged"))
@@ -917,9 +914,12 @@ def tag_file(
                                   f"{len(res.stories)} rows returned; please report this")
             for kind, sid, msg in res.warnings:
                 warner(kind, sid, msg)
-            for r in res.stories:
+            for k, r in enumerate(res.stories):
                 sid = r[0]
-                if sid in seen:
+                if not sid:
+                    warner("no_id", sid, f"story number {stats.rows_out + k + 1} in the file has no story_id; "
+                           "its row is written with an empty story_id; give every story an id")
+                elif sid in seen:
                     warner("duplicate", sid, "duplicate story_id; each row is tagged and written")
                     stats.duplicates += 1
                 else:
