@@ -856,3 +856,10 @@ def test_one_column_per_indicator_keeps_text_columns_as_extras(tmp_path):
     df = load_indicators(p)
     assert df["indicator"].unique().tolist() == ["Bezoekers"]
     assert df["Opmerking"].tolist()[0] == "drukke maand"
+
+
+def test_mapping_to_an_unknown_name_warns(tmp_path):
+    p = write(tmp_path / "s.csv", "nr;verhaal;leeftijd\nS1;x;40\n")
+    df = load_stories(p, mapping={"nr": "story_id", "leeftijd": "age"})
+    assert df.loc[0, "age"] == "40"
+    assert any("'age', which is not a column of a stories table" in w.message for w in df.attrs["warnings"])

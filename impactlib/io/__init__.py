@@ -35,6 +35,7 @@ Examples
 ('cp1252', '2025-02-03')
 """
 
+from impactlib.errors import Problem, ValidationError
 from impactlib.io.columns import ALIASES, CANONICAL, KINDS, REQUIRED, column_key, infer_kind, resolve_columns
 from impactlib.io.project import Project, load_project
 from impactlib.io.readers import SourceLines, read_table
@@ -68,6 +69,8 @@ __all__ = [
     "load_project",
     "Project",
     "SourceLines",
+    "Problem",
+    "ValidationError",
     "KINDS",
     "CANONICAL",
     "REQUIRED",

@@ -283,6 +283,13 @@ def resolve_columns(
                 f"the column mapping maps both {claimed[dst][0]!r} and {col!r} to {dst!r}; map only one",
             ))
             continue
+        if dst not in CANONICAL[kind]:
+            res.problems.append(Problem(
+                file, None, col, dst,
+                f"the column mapping renames {col!r} to {dst!r}, which is not a column of a {kind} table "
+                f"({', '.join(CANONICAL[kind])}); it is kept as an extra column under that name",
+                severity="warning",
+            ))
         claimed[dst] = (col, -1)
     explicit = {c for c, _ in claimed.values()}
     losers: list[tuple[str, str, str]] = []
