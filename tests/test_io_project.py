@@ -149,3 +149,12 @@ def test_exact_conventional_name_beats_a_longer_one(tmp_path):
     assert proj.files["stories"].name == "stories.csv" and proj.files["codes"].name == "codes.csv"
     warned = " ".join(w.message for w in proj.warnings)
     assert "using stories.csv" in warned and "using codes.csv" in warned
+
+
+def test_dutch_section_and_table_names_in_project_toml(tmp_path):
+    root = copy_project(tmp_path)
+    (root / "project.toml").write_text(
+        '[project]\nname = "NL"\n[bestanden]\nverhalen = "verhalen_export.csv"\nindicatoren = "indicatoren.csv"\n'
+        '[kolommen.verhalen]\n"Volgnr" = "story_id"\n', encoding="utf-8")
+    proj = load_project(root)
+    assert proj.stories["story_id"].iloc[0] == "V001" and len(proj.indicators) == 20

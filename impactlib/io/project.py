@@ -51,6 +51,14 @@ CONVENTIONAL: dict[str, tuple[str, ...]] = {
     "codes": ("codes", "codes_human", "codes*", "coderingen*"),
 }
 _KNOWN_FILE_KEYS = set(KINDS) | {"codebook", "store"}
+#: Dutch (and other) names accepted for the keys of [files], [columns.*] and [sheets].
+_KEY_ALIASES = {
+    "verhalen": "stories", "story": "stories", "activiteiten": "activities", "indicatoren": "indicators",
+    "cijfers": "indicators", "msc_rondes": "msc", "selecties": "msc", "effectenarena": "arena",
+    "effect_arena": "arena", "coderingen": "codes", "codeboek": "codebook", "opslag": "store",
+}
+_SECTION_ALIASES = {"bestanden": "files", "kolommen": "columns", "tabbladen": "sheets", "bladen": "sheets",
+                    "project": "project"}
 _KNOWN_SECTIONS = {"project", "files", "columns", "sheets"}
 
 
@@ -136,6 +144,10 @@ def _read_config(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     if not isinstance(cfg, dict):
         problems.append(Problem(file, None, None, None, "the project file must hold sections such as [files]"))
         return {}, problems
+    cfg = {_SECTION_ALIASES.get(str(k).lower(), k): v for k, v in cfg.items()}
+    for section in ("files", "columns", "sheets"):
+        if isinstance(cfg.get(section), dict):
+            cfg[section] = {_KEY_ALIASES.get(str(k).lower(), k): v for k, v in cfg[section].items()}
     for key in cfg:
         if key not in _KNOWN_SECTIONS:
             problems.append(Problem(file, None, None, key,
