@@ -273,6 +273,19 @@ def current_codes(codes: pd.DataFrame, *, statuses: Sequence[str] | None = CURRE
             position = np.argsort(ticks, kind="stable")  # rows without a time first, in file order
         latest = ~key_frame.iloc[position].duplicated(keep="last").to_numpy()
         kept = df.iloc[np.sort(position[latest])]
+        if "created_at" not in df.columns:
+            # without times this is not a history: several values per key may be multi-valued codes
+            values = pd.Series(pd.factorize(df["value"].to_numpy(dtype=object, na_value=None))[0])
+            groups = key_frame[repeated].assign(_v=values[repeated].to_numpy())
+            n_conflicts = int((groups.groupby(keys, sort=False)["_v"].nunique() > 1).sum())
+            if n_conflicts:
+                warnings.warn(
+                    f"{_source_name(df)}: {n_conflicts} story × span × dimension × coder combination(s) have "
+                    f"several different values and no 'created_at' to order them; the last row in the file was "
+                    f"used; agreement needs one value per unit, dimension and coder (split multi-valued theme "
+                    f"codes into one yes/no dimension per theme)",
+                    ImpactWarning, stacklevel=2,
+                )
     if "status" in kept.columns:
         codes, uniques = pd.factorize(kept["status"].to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
         wanted = None if statuses is None else {s.lower() for s in statuses} - {"rejected"}

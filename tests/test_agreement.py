@@ -384,6 +384,9 @@ def test_theme_codes_are_any_nominal_dimension():
     })
     out = ag.reliability(codes, n_boot=0)
     assert list(out["dimension"]) == ["theme"]
+    multi = pd.concat([codes, codes.iloc[[0]].assign(value="werk")], ignore_index=True)
+    with pytest.warns(ImpactWarning, match="1 story × span × dimension × coder combination.*several different values"):
+        ag.reliability(multi, n_boot=0)
     assert out.loc[0, "percent_agreement"] == pytest.approx(2 / 3)
 
 
