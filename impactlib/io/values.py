@@ -307,7 +307,7 @@ def parse_period(value: Any) -> tuple[str, pd.Timestamp] | None:
 
 # --------------------------------------------------------------------------- areas
 
-_CBS_OK = re.compile(r"^(?:GM\d{4}|WK\d{6}|BU\d{8}|NL0{1,2}|PV\d{2}|LD\d{2}|CR\d{2}|GG\d{4}|RE\d{2}|"
+_CBS_OK = re.compile(r"^(?:GM\d{4}|WK\d{6}|BU\d{8}|NL\d{2}|PV\d{2}|LD\d{2}|CR\d{2}|GG\d{4}|RE\d{2}|"
                      r"AR\d{2}|JZ\d{2}|WR\d{2}|VR\d{2}|RS\d{2}|ZO\d{2})$")
 _CBS_LIKE = re.compile(r"^(?:GM|WK|BU)[\s\d]*$")
 
