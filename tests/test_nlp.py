@@ -43,7 +43,7 @@ def code(engine, text, goal=None, **ctx):
 # ---------------------------------------------------------------- pipeline and lemmatizer
 def test_pipeline_components_and_spans(engine):
     nlp = engine.nlp
-    assert nlp.pipe_names == ["sentencizer", "impact_lemmatizer", "impact_suggester"]
+    assert nlp.pipe_names == ["impact_sentencizer", "impact_lemmatizer", "impact_suggester"]
     doc = nlp.make_doc("Ik ben niet meer eenzaam. Mijn dochter maakt zich minder zorgen.")
     doc._.activity_goal = BUURTKAMER
     doc = nlp(doc)

@@ -92,12 +92,14 @@ ALPHA = 262144
 SUBJ = 524288  # subject pronoun
 NOW = 1048576  # the clause speaks about the present
 PREP = 2097152
+SPACE = 4194304
 
 _BOUNDARY_WORDS = frozenset({
     ",", ";", ":", "(", ")", "-", "–", "en", "maar", "want", "omdat", "terwijl", "doordat",
     "waardoor", "daardoor", "zodat", "toen", "als", "dus", "of", "dat", "die", "wat", "hoewel",
 })
 _HARD_SPLIT = frozenset({";", "maar"})
+_WORD_RE = re.compile(r"\w[\w\-']*|[^\w\s]")
 _STRONG_NOW = frozenset({"nu", "inmiddels", "sindsdien", "tegenwoordig", "intussen", "ondertussen"})
 _PREPOSITIONS = frozenset({"met", "van", "bij", "naar", "op", "aan", "voor", "in", "uit", "door", "tegen", "over", "om", "via", "zonder", "achter", "onder", "tussen", "richting", "binnen", "buiten"})
 _POSSESSIVES = frozenset({"mijn", "m'n", "mn", "zijn", "z'n", "zn", "haar", "hun", "onze", "ons", "je", "jouw", "uw", "d'r"})
@@ -284,6 +286,7 @@ class ImpactSuggester:
         """Compile a codebook's patterns (domain lexicon, cues, actors, themes)."""
         self.codebook = codebook
         self._feats: dict[int, _Feat] = {}
+        self._why_feats: dict[str, _Feat] = {}
         self._goals: dict[str, _Goal] = {}
         lem = lemmatize_word
         pos_terms: dict[str, float] = {}
@@ -313,78 +316,109 @@ class ImpactSuggester:
             add("theme", key, code)
         self._single = single
         self._phrases = phrases
+        self._bigrams: dict[tuple[str, str], list] = {}
+        for entries in phrases.values():
+            for entry in entries:
+                self._bigrams.setdefault(entry[0][:2], []).append(entry)
         self._regexes = regexes
         self._general = L.polarity_lexicon() if self.use_general_lexicon else {}
         self._side_words = set(L.SIDE_EFFECT_CUES)
         self._pos_terms, self._neg_terms = pos_terms, neg_terms
+        self._build_tables()
 
     # ------------------------------------------------------------------ token features
+    def _build_tables(self) -> None:
+        """Precompute word -> flags tables so a new word costs a few dict look-ups."""
+        both: dict[str, int] = {}  # checked on the lowercase form and on the lemma
+        lower_only: dict[str, int] = {}
+
+        def mark(table, words, flag):
+            for w in words:
+                table[w] = table.get(w, 0) | flag
+
+        mark(both, L.NEGATORS, NEG)
+        mark(both, L.DECREASERS, DEC)
+        mark(both, L.CHANGE_MARKERS, CHANGE)
+        mark(both, self._side_words, SIDE)
+        mark(both, L.STOPWORDS, STOP)
+        mark(lower_only, L.INCREASERS, INC)
+        mark(lower_only, ("meer",), MEER)
+        mark(lower_only, L.BEFORE_MARKERS, BEFORE)
+        mark(lower_only, L.NOW_MARKERS, NOW)
+        mark(lower_only, _PREPOSITIONS, PREP)
+        mark(lower_only, L.CHAIN_MARKERS, CHAIN)
+        mark(lower_only, L.FIRST_PERSON, FIRST)
+        mark(lower_only, _SUBJECT_PRONOUNS, SUBJ)
+        mark(lower_only, _POSSESSIVES, POSS)
+        mark(lower_only, ("hij", "zij", "ze", "hem", "hen", "hun"), THIRD)
+        mark(lower_only, _BOUNDARY_WORDS, BOUND)
+        mark(lower_only, L.ENGLISH_WORDS, ENGLISH)
+        mark(lower_only, L.DUTCH_WORDS, DUTCH)
+        self._both = both
+        self._lower_only = lower_only
+        groups: dict[str, str] = {}
+        for gname, words in L.ACTOR_GROUPS.items():
+            for w in words:
+                groups.setdefault(w, gname)
+        self._groups = groups
+        if self._regexes:
+            self._any_regex = re.compile("|".join(f"(?:{rx.pattern})" for rx, *_ in self._regexes), re.IGNORECASE)
+        else:
+            self._any_regex = None
+
     def _feat(self, lower_id: int, lower: str, lemma_id: int) -> _Feat:
+        """Features of one lowercase word form (computed once per form, then cached)."""
         lemma = self.vocab.strings[lemma_id] if lemma_id else lemmatize_word(lower)
         lemma = lemma.lower()
-        flags = 0
-        codes: list[tuple[str, str, str]] = []
-        for form in (lower, lemma) if lemma != lower else (lower,):
-            for hit in self._single.get(form, ()):
+        same = lemma == lower
+        single = self._single
+        codes: list[tuple[str, str, str]] = list(single.get(lower, ()))
+        if not same:
+            for hit in single.get(lemma, ()):
                 if hit not in codes:
                     codes.append(hit)
-        for rx, dim, key, src in self._regexes:
-            if rx.search(lower):
-                codes.append((dim, key, src))
+        if self._any_regex is not None and self._any_regex.search(lower):
+            for rx, dim, key, src in self._regexes:
+                if rx.search(lower):
+                    codes.append((dim, key, src))
+        both = self._both
+        flags = both.get(lower, 0) | (0 if same else both.get(lemma, 0)) | self._lower_only.get(lower, 0)
+        if flags & STOP:
+            flags &= ~STOP
+            stop = True
+        else:
+            stop = False
         if lemma in self._phrases or lower in self._phrases:
             flags |= PHRASE
         alpha = any(c.isalpha() for c in lower)
         if alpha:
             flags |= ALPHA
-        if lower in L.NEGATORS or lemma in L.NEGATORS:
-            flags |= NEG
-        if lower in L.DECREASERS or lemma in L.DECREASERS:
-            flags |= DEC
-        if lower in L.INCREASERS:
-            flags |= INC
-        if lower == "meer":
-            flags |= MEER
-        if lower in L.CHANGE_MARKERS or lemma in L.CHANGE_MARKERS:
-            flags |= CHANGE
-        if lower in L.BEFORE_MARKERS:
-            flags |= BEFORE
-        if lower in L.NOW_MARKERS:
-            flags |= NOW
-        if lower in _PREPOSITIONS:
-            flags |= PREP
-        if lower in L.CHAIN_MARKERS:
-            flags |= CHAIN
-        if lower in self._side_words or lemma in self._side_words or any(
-            d == "intentionality" and k == "unintended" for d, k, _ in codes
-        ):
+        if not lower.strip():
+            flags |= SPACE
+        cb_unintended = cb_intended = cb_indirect = False
+        pol = 0.0
+        src = ""
+        for dim, key, _p in codes:
+            if dim == "valence" and not pol:
+                pol = 0.7 if key == "positive" else -0.7
+                src = "codeboek"
+            elif dim == "intentionality":
+                if key == "unintended":
+                    cb_unintended = True
+                else:
+                    cb_intended = True
+            elif dim == "directness" and key == "indirect":
+                cb_indirect = True
+        if cb_unintended:
             flags |= SIDE
-        if any(d == "intentionality" and k == "intended" for d, k, _ in codes):
+        if cb_intended:
             flags |= INTENDED_CUE
-        if lower in L.FIRST_PERSON:
-            flags |= FIRST
-        if lower in _SUBJECT_PRONOUNS:
-            flags |= SUBJ
-        if lower in _POSSESSIVES:
-            flags |= POSS
-        if lower in ("hij", "zij", "ze", "hem", "hen", "hun"):
-            flags |= THIRD
-        if lower in L.STOPWORDS or lemma in L.STOPWORDS:
+        if stop:
             flags |= STOP
         elif alpha and len(lower) > 2:
             flags |= CONTENT
-        if lower in _BOUNDARY_WORDS or (not alpha and lower in {",", ";", ":", "(", ")", "-", "–"}):
+        if not alpha and lower in (",", ";", ":", "(", ")", "-", "–"):
             flags |= BOUND
-        if lower in L.ENGLISH_WORDS:
-            flags |= ENGLISH
-        if lower in L.DUTCH_WORDS:
-            flags |= DUTCH
-        pol = 0.0
-        src = ""
-        for dim, key, phrase in codes:
-            if dim == "valence":
-                pol = 0.7 if key == "positive" else -0.7
-                src = "codeboek"
-                break
         if not pol and lower in L.FORM_POLARITY:
             pol, src = L.FORM_POLARITY[lower], "codeboek"
         if (not pol and self._general and not flags & (STOP | DEC | INC | NEG) and lower not in L.CHANGE_MARKERS
@@ -396,15 +430,10 @@ class ImpactSuggester:
                 pol, src = g, "lexicon"
         if flags & (DEC | INC) and src != "codeboek":
             pol = 0.0
-        group = None
-        for gname, words in L.ACTOR_GROUPS.items():
-            if lemma in words or lower in words:
-                group = gname
-                break
-        if group is None and any(d == "directness" and k == "indirect" for d, k, _ in codes) and lower not in L.CHAIN_MARKERS and alpha and not (flags & CHAIN):
-            if lemma not in ("gevolg",):
-                group = "anderen"
-        # evaluative content words only: the codebook's intentionality/directness cues are not valence
+        groups = self._groups
+        group = groups.get(lemma) or groups.get(lower)
+        if group is None and cb_indirect and alpha and not flags & CHAIN and lemma != "gevolg":
+            group = "anderen"
         return _Feat(lemma, pol, flags, group, tuple(codes), src)
 
     def _goal(self, text: str | None) -> _Goal | None:
@@ -455,7 +484,11 @@ class ImpactSuggester:
         getf = feats.get
         fl: list[_Feat] = []
         strings = self.vocab.strings
-        for low, _ss, lem in arr:
+        starts = []
+        english = dutch = 0
+        first_now = n
+        i = 0
+        for low, ss, lem in arr:
             f = getf(low)
             if f is None:
                 if len(feats) > 300_000:
@@ -463,24 +496,22 @@ class ImpactSuggester:
                 f = self._feat(low, strings[low], lem)
                 feats[low] = f
             fl.append(f)
-        # sentence boundaries
-        starts = [i for i, row in enumerate(arr) if row[1] == 1]
+            if ss == 1:
+                starts.append(i)
+            flags = f.flags
+            if flags & (ENGLISH | DUTCH | NOW):
+                if flags & ENGLISH:
+                    english += 1
+                elif flags & DUTCH:
+                    dutch += 1
+                if flags & NOW and first_now == n and f.lemma in _STRONG_NOW:
+                    first_now = i
+            i += 1
         if not starts or starts[0] != 0:
             starts = [0] + starts
         starts.append(n)
         goal = self._goal(doc._.activity_goal)
         role = (doc._.storyteller_role or "").strip().lower() or None
-        english = dutch = 0
-        for f in fl:
-            if f.flags & ENGLISH:
-                english += 1
-            elif f.flags & DUTCH:
-                dutch += 1
-        first_now = n
-        for k, f in enumerate(fl):
-            if f.lemma in _STRONG_NOW:
-                first_now = k
-                break
         for si in range(len(starts) - 1):
             s, e = starts[si], starts[si + 1]
             if s <= first_now < e:
@@ -534,9 +565,11 @@ class ImpactSuggester:
     def _valence(self, fl: list[_Feat], s: int, e: int) -> tuple[float, list[str], list[str]]:
         """Signed valence score of a clause with scoped negation/decrease; evidence lists."""
         terms: list[list] = []  # [index, pol, flips, triggers]
+        seen = 0
         i = s
         while i < e:
             f = fl[i]
+            seen |= f.flags
             if f.flags & PHRASE:
                 hit = self._phrase_at(fl, i, e)
                 if hit is not None:
@@ -555,21 +588,23 @@ class ImpactSuggester:
         if not terms:
             return 0.0, [], []
         # 'eerst/vroeger/bij de start ... nu ...': the part before 'nu' describes the old situation
-        now_at = -1
-        before_at = -1
-        for j in range(s, e):
-            fj = fl[j]
-            if fj.flags & BEFORE and before_at < 0:
-                before_at = j
-            elif fj.lemma in _STRONG_NOW and before_at >= 0:
-                now_at = j
-                break
-        if now_at > 0:
-            kept = [t for t in terms if t[0] > now_at]
-            if kept:
-                terms = kept
+        if seen & BEFORE:
+            now_at = -1
+            before_at = -1
+            for j in range(s, e):
+                fj = fl[j]
+                if fj.flags & BEFORE and before_at < 0:
+                    before_at = j
+                elif fj.lemma in _STRONG_NOW and before_at >= 0:
+                    now_at = j
+                    break
+            if now_at > 0:
+                kept = [t for t in terms if t[0] > now_at]
+                if kept:
+                    terms = kept
         triggers = []
-        for j in range(s, e):
+        at = {t[0]: t for t in terms}
+        for j in range(s, e) if seen & (NEG | DEC) else ():
             f = fl[j]
             flags = f.flags
             if not flags & (NEG | DEC):
@@ -586,11 +621,11 @@ class ImpactSuggester:
                 fk = fl[k]
                 if fk.flags & BOUND:
                     break
-                for t in terms:
-                    if t[0] == k:
-                        t[2] += 1
-                        t[3].append(f.lemma if not flags & NEG else _neg_form(fl, j))
-                        hit = True
+                t = at.get(k)
+                if t is not None:
+                    t[2] += 1
+                    t[3].append(f.lemma if not flags & NEG else _neg_form(fl, j))
+                    hit = True
                 k += 1
             if hit:
                 triggers.append(j)
@@ -599,10 +634,7 @@ class ImpactSuggester:
             k = j - 1
             while k >= s:
                 fk = fl[k]
-                found = None
-                for t in terms:
-                    if t[0] == k:
-                        found = t
+                found = at.get(k)
                 if found is not None:
                     found[2] += 1
                     found[3].append(f.lemma if not flags & NEG else _neg_form(fl, j))
@@ -626,29 +658,30 @@ class ImpactSuggester:
         return score, ev, negs
 
     def _phrase_at(self, fl: list[_Feat], i: int, e: int):
-        f = fl[i]
+        if i + 1 >= e:
+            return None
+        cands = self._bigrams.get((fl[i].lemma, fl[i + 1].lemma))
+        if not cands:
+            return None
         best = None
-        for lemmas, dim, key, phrase in self._phrases.get(f.lemma, ()) or self._phrases.get("", ()):
+        for lemmas, dim, key, phrase in cands:
             m = len(lemmas)
-            if i + m <= e and all(fl[i + k].lemma == lemmas[k] for k in range(m)):
-                if best is None or m > best[0] - i:
+            if i + m <= e and all(fl[i + k].lemma == lemmas[k] for k in range(2, m)):
+                if best is None or i + m > best[0]:
                     best = (i + m, dim, key, phrase)
         return best
 
     def _analyse(self, doc: Doc, fl: list[_Feat], s: int, e: int, goal: _Goal | None, role: str | None):
         # trim trailing/leading whitespace tokens
-        while s < e and not doc[s].text.strip():
+        while s < e and fl[s].flags & SPACE:
             s += 1
-        while e > s and not doc[e - 1].text.strip():
+        while e > s and fl[e - 1].flags & SPACE:
             e -= 1
         if e - s < 2:
             return None
         score, val_ev, negs = self._valence(fl, s, e)
         if abs(score) < self.min_polarity:
             return None
-        flags_all = 0
-        for k in range(s, e):
-            flags_all |= fl[k].flags
         valence = "positive" if score > 0 else "negative"
         v_conf = 0.5 + 0.45 * math.tanh(abs(score) / 0.8)
         # ---------------- intentionality
@@ -657,8 +690,13 @@ class ImpactSuggester:
         side = []
         intended_cues = []
         themes = []
+        lemmas = set()
+        flags_all = 0
         for k in range(s, e):
             f = fl[k]
+            flags_all |= f.flags
+            if f.flags & CONTENT:
+                lemmas.add(f.lemma)
             if goal is not None and f.flags & CONTENT:
                 if f.lemma in goal.lemmas:
                     if f.lemma not in overlap:
@@ -752,7 +790,7 @@ class ImpactSuggester:
             "directness": directness,
             "strength": strength,
             "info": info,
-            "lemmas": {fl[k].lemma for k in range(s, e) if fl[k].flags & CONTENT},
+            "lemmas": lemmas,
             "now": bool(flags_all & NOW),
             "before": bool(flags_all & BEFORE),
             "change": bool(flags_all & (NOW | DEC)),
@@ -815,14 +853,14 @@ class ImpactSuggester:
         """Valence score and content lemmas of the why-significant text."""
         if not text or not str(text).strip():
             return 0.0, set(), []
-        doc = self.nlp.make_doc(str(text)[:2000])
-        feats = self._feats
         fl = []
-        for t in doc:
-            f = feats.get(t.lower)
+        cache = self._why_feats
+        for w in _WORD_RE.findall(str(text)[:2000].lower()):
+            f = cache.get(w)
             if f is None:
-                f = self._feat(t.lower, t.lower_, 0)
-                feats[t.lower] = f
+                if len(cache) > 200_000:
+                    cache.clear()
+                f = cache[w] = self._feat(0, w, 0)
             fl.append(f)
         score, ev, _ = self._valence(fl, 0, len(fl))
         lemmas = {f.lemma for f in fl if f.flags & CONTENT}

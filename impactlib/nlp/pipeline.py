@@ -2,14 +2,14 @@
 
 ``build_pipeline`` returns a spaCy ``Language``: an installed ``nl_core_news_*``
 pipeline when one is available (or the one named by ``model``), otherwise
-``spacy.blank("nl")`` with a ``sentencizer``; then the cached simplemma
+``spacy.blank("nl")`` with the fast rule sentencizer (``impact_sentencizer``); then the cached simplemma
 lemmatizer (``impact_lemmatizer``) and the rule-based ``impact_suggester``.
 
 Examples
 --------
 >>> nlp = build_pipeline()
 >>> nlp.pipe_names
-['sentencizer', 'impact_lemmatizer', 'impact_suggester']
+['impact_sentencizer', 'impact_lemmatizer', 'impact_suggester']
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from impactlib.errors import ModelError
 # importing the modules registers the factories
 from impactlib.nlp import components as _components  # noqa: F401
 from impactlib.nlp import lemmatizer as _lemmatizer  # noqa: F401
+from impactlib.nlp import sentences as _sentences  # noqa: F401
 
 TRAINED_DUTCH = ("nl_core_news_lg", "nl_core_news_md", "nl_core_news_sm")
 
@@ -77,7 +78,7 @@ def build_pipeline(codebook: Codebook | str | Path | None = None, *, model: str 
             ) from None
     nlp.max_length = MAX_LENGTH
     if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("impact_sentencizer")
     overwrite = not nlp.has_pipe("lemmatizer")
     nlp.add_pipe("impact_lemmatizer", config={"overwrite": overwrite})
     cfg = {"codebook": codebook.to_dict() if codebook is not None else None}
