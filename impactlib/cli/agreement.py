@@ -28,7 +28,7 @@ from typing import Any
 
 from impactlib.errors import ImpactError
 
-_HELP = "intercoder agreement (% agreement, Cohen's/Fleiss' kappa, Krippendorff's alpha) with bootstrap CIs"
+_HELP = "intercoder agreement (%% agreement, Cohen's/Fleiss' kappa, Krippendorff's alpha) with bootstrap CIs"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
