@@ -484,7 +484,7 @@ def normalise_stories(raw: RawTable, mapping: Mapping[str, str] | None = None) -
                     "give each story its own id or remove the duplicate rows")
     if "text" in frame:
         text = _story_text(frame["text"])
-        blank = text.str.strip().eq("")
+        blank = pd.Series(_blank_list(text.to_numpy(dtype=object)), dtype=bool)
         if blank.any():
             text = text.where(~blank, "")
             idx = np.flatnonzero(blank.to_numpy())
