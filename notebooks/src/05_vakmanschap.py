@@ -1,0 +1,231 @@
+# %% [markdown]
+# # 5. Spoor vakmanschap: wat professionals zien, twijfelen en leren
+#
+# Het spoor *vakmanschap* kijkt naar impact door de ogen van wie het werk doet: sociaal
+# werkers, coördinatoren en vrijwilligers. Hun **reflecties** gaan over wat er veranderde,
+# maar ook over **dilemma's** (regels tegenover wat iemand nodig heeft), **onbedoelde en
+# negatieve effecten** die zij als eersten zien, en over wat ze daarvan **leren** en anders
+# gaan doen. Impact vastleggen draagt zo bij aan professionalisering: keuzes maken, trots en
+# een eigen identiteit — en het maakt zichtbaar waar sociaal werkers klem komen te zitten
+# tussen loyaliteit aan bewoners en aan opdrachtgevers (Kampen, 2024, *Gespleten loyaliteit*).
+#
+# Let op: reflecties zijn geen klachtenbus en geen beoordeling. Wie hier een dilemma noemt,
+# laat vakmanschap zien.
+
+# %% parameters
+project_dir = "../data/sample"   # map met project.toml, of het pad naar project.toml
+machine_codes = None             # pad naar door de tagger gemaakte codes (CSV); None = nu coderen
+output_dir = None                # map voor tussenbestanden; None = niets wegschrijven
+
+# %%
+%matplotlib inline
+import matplotlib
+import matplotlib.pyplot as plt
+from impactlib import analysis, plots, workflow
+from impactlib.display import table, quote, quotes, note
+project = workflow.open_project(project_dir)
+machine = workflow.machine_codes(project, machine_codes)
+codes = workflow.analysis_codes(project, machine)   # primary human coder + machine codes, column origin
+
+# %%
+import re
+
+import pandas as pd
+
+from impactlib.analysis.indicators import PROFESSIONAL_ROLES
+
+stories = project.stories
+activities = project.activities
+has_stories = stories is not None and not stories.empty
+has_track = has_stories and "track" in stories.columns and (stories["track"] == "vakmanschap").any()
+if has_track:
+    reflections = stories[stories["track"] == "vakmanschap"]
+    how = "de verhalen van het spoor vakmanschap"
+elif has_stories:
+    reflections = stories[stories["storyteller_role"].isin(PROFESSIONAL_ROLES)]
+    how = "het project heeft geen spoor 'vakmanschap'; we nemen de verhalen van " + ", ".join(PROFESSIONAL_ROLES)
+else:
+    reflections = pd.DataFrame(columns=["story_id", "text", "activity", "storyteller_role"])
+    how = "het project heeft geen verhalen"
+ids = set(reflections["story_id"].astype(str))
+vcodes = codes[codes["story_id"].isin(ids)]
+n_machine = vcodes.loc[vcodes["origin"] == "machine", "story_id"].nunique() if len(vcodes) else 0
+note(f"Project: {project.name}. {len(reflections)} reflecties ({how}); {vcodes['story_id'].nunique()} gecodeerd, "
+     f"{n_machine} daarvan alleen door de tagger (ongecontroleerd).", warning=len(reflections) == 0 or n_machine > 0)
+
+# %% [markdown]
+# ## 1. Wie reflecteert er?
+
+# %%
+if reflections.empty:
+    display(note("Er zijn geen reflecties van professionals. Haal ze op met een open vraag, bijvoorbeeld: "
+                 "'Wat is in het afgelopen half jaar de belangrijkste verandering in uw werk, en wat leerde u "
+                 "daarvan?'", warning=True))
+else:
+    who = pd.crosstab(reflections["activity"].fillna("(onbekend)"),
+                      reflections["storyteller_role"].fillna("(onbekend)"), margins=True, margins_name="totaal")
+    display(table(who.reset_index().rename(columns={"activity": "activiteit"}),
+                  title="Reflecties per activiteit en rol"))
+
+# %% [markdown]
+# ## 2. Waar gaan de reflecties over?
+#
+# Thema's in de gecodeerde effecten van de reflecties (een vaste woordenlijst per thema; een
+# effect kan meer thema's raken). Rechts de positieve, links de negatieve effecten. Daaronder
+# per thema twee citaten, reproduceerbaar gekozen.
+
+# %%
+themes = analysis.theme_counts(vcodes, reflections, activities, by=[])
+if themes.empty:
+    display(note("Geen gecodeerde effecten met een herkend thema in de reflecties.", warning=True))
+else:
+    fig, ax = plt.subplots(figsize=(8, 5.5), layout="constrained")
+    plots.plot_theme_counts(themes, ax=ax, title="Thema's in de reflecties van professionals")
+    plt.show()
+
+# %%
+by_theme = analysis.statistics_by_themes(vcodes, reflections, activities, by=[], dimension="theme", n_quotes=2)
+if not by_theme.empty:
+    shown = by_theme.sort_values(["n", "value"], ascending=[False, True])
+    display(table(shown[["value", "n", "share", "quote_1", "story_id_1", "quote_2", "story_id_2"]].rename(columns={
+        "value": "thema", "n": "effecten", "quote_1": "citaat 1", "story_id_1": "verhaal 1",
+        "quote_2": "citaat 2", "story_id_2": "verhaal 2"}), title="Thema's in de reflecties, met citaten"))
+
+# %% [markdown]
+# ## 3. Dilemma's en morele stress
+#
+# Effecten over werkdruk, morele stress, uitval en verloop — vaak het gevolg van een keuze
+# tussen de regel en de persoon. Ze staan zelden in een indicator, maar bepalen of het werk
+# volgehouden kan worden.
+
+# %%
+units = analysis.coded_units(vcodes, reflections, activities, level="segment")
+stress = units[[bool({"morele stress en verloop", "werkdruk en registratie"} & set(t)) for t in units["themes"]]] \
+    if not units.empty else units
+if stress.empty:
+    display(note("In de gecodeerde reflecties is geen effect over morele stress, werkdruk of registratie herkend."))
+else:
+    stress = stress.sort_values(["activity", "story_id", "start"]).drop_duplicates("story_id")
+    display(note(f"{len(stress)} reflecties noemen morele stress, werkdruk of registratielast; "
+                 f"hieronder maximaal acht, één per verhaal."))
+    display(quotes(stress.head(8).to_dict("records"), extra="activity"))
+
+# %% [markdown]
+# ## 4. Onbedoelde en negatieve effecten die professionals zien
+#
+# Drie soorten, naar de dimensies van impact:
+#
+# - **nieuwe schade** — negatief en onbedoeld (stigma, afhankelijkheid, problemen die
+#   verschuiven, overbelaste vrijwilligers);
+# - **onverwachte winst** — positief en onbedoeld;
+# - **doel niet gehaald of teruggedraaid** — negatief en bedoeld.
+
+# %%
+effects = analysis.unintended_and_negative(vcodes, reflections, activities)
+if effects.empty:
+    display(note("Geen onbedoelde of negatieve effecten gevonden in de gecodeerde reflecties.",
+                 warning=vcodes.empty))
+else:
+    per = pd.crosstab(effects["activity"].fillna("(onbekend)"), effects["kind_label"].str.split(":").str[0])
+    display(table(per.reset_index().rename(columns={"activity": "activiteit"}),
+                  title="Onbedoelde en negatieve effecten in de reflecties, per activiteit"))
+
+# %%
+for kind, kind_label in analysis.UNINTENDED_NEGATIVE_KINDS.items():
+    sub = effects[effects["kind"] == kind] if not effects.empty else effects
+    if sub.empty:
+        continue
+    sample = sub.drop_duplicates("activity").head(5)
+    display(note(f"{kind_label.capitalize()} — {len(sub)} effecten in {sub['story_id'].nunique()} reflecties; "
+                 "een voorbeeld per activiteit:"))
+    display(quotes(sample.to_dict("records"), extra="activity"))
+
+# %% [markdown]
+# ## 5. Ambities tegenover wat professionals registreren
+#
+# De gemeente stuurt op indicatoren met streefwaarden; professionals registreren wat er
+# gevraagd wordt, en vertellen daarnaast wat ze zien. Per activiteit: wat de gemeente volgt,
+# wat de organisatie registreert, en de thema's uit de verhalen van professionals die geen
+# gemeentelijke indicator dekt.
+
+# %%
+targets = analysis.targets_vs_registered(project.indicators, codes, stories, activities)
+if targets.empty:
+    display(note("Geen indicatoren en geen verhalen van professionals om naast elkaar te zetten.", warning=True))
+else:
+    wide = targets.assign(what=[t if p == "professionals" else i for p, i, t in
+                                zip(targets["perspective"], targets["items"], targets["themes"])])
+    wide = wide.pivot_table(index="activity", columns="perspective", values="what", aggfunc="first")
+    wide = wide.reindex(columns=[c for c in ("gemeente", "organisatie", "professionals") if c in wide.columns])
+    wide.columns = [{"gemeente": "gemeente volgt", "organisatie": "organisatie registreert",
+                     "professionals": "professionals vertellen over (zonder gemeentelijke indicator)"}[c]
+                    for c in wide.columns]
+    display(table(wide.reset_index().fillna(""), title="Wat er gevolgd, geregistreerd en verteld wordt"))
+    if project.indicators is None or project.indicators.empty:
+        display(note("Dit project heeft geen indicatoren; alleen het perspectief van de professionals is bekend.",
+                     warning=True))
+
+# %% [markdown]
+# Wat zeggen professionals zelf over registreren? De effecten met het thema
+# *werkdruk en registratie*:
+
+# %%
+reg = units[["werkdruk en registratie" in t for t in units["themes"]]] if not units.empty else units
+if reg.empty:
+    display(note("Geen effecten over registratie in de reflecties."))
+else:
+    display(quotes(reg.sort_values(["story_id", "start"]).drop_duplicates("story_id").head(6).to_dict("records"),
+                   extra="activity"))
+
+# %% [markdown]
+# ## 6. Wat leren professionals, en wat doen ze anders?
+#
+# Zinnen uit de reflecties waarin iemand zegt wat hij of zij geleerd heeft of anders is gaan
+# doen, gevonden met de signaalwoorden hieronder (pas ze aan voor uw eigen project). Dit is
+# zoeken, geen coderen: lees de zinnen in hun verhaal.
+
+# %%
+LESSON_CUES = ["geleerd", "leer ik", "leerde", "anders opgelost", "anders aangepakt", "losgelaten", "voortaan",
+               "ben ik gaan", "zijn we gaan", "ik doe nu", "doe ik nu", "doe ik eerst", "nu vraag ik",
+               "nu ga ik", "we doen nu", "nieuwe collega", "intervisie"]
+cue = re.compile("|".join(re.escape(c) for c in LESSON_CUES), re.IGNORECASE)
+lessons = [{"story_id": r["story_id"], "quote": s, "storyteller_role": r.get("storyteller_role"),
+            "activity": r.get("activity")}
+           for r in reflections.sort_values("story_id").to_dict("records")
+           for s in re.split(r"(?<=[.!?])\s+", str(r.get("text") or "")) if cue.search(s)]
+if not lessons:
+    display(note("Geen zinnen met signaalwoorden voor leren of anders werken gevonden.",
+                 warning=not reflections.empty))
+else:
+    display(note(f"{len(lessons)} zinnen in {len({l['story_id'] for l in lessons})} van de {len(reflections)} "
+                 "reflecties; hieronder de eerste tien."))
+    display(quotes(lessons[:10], extra="activity"))
+
+# %% [markdown]
+# ## 7. Reflecties naast de andere sporen
+#
+# Reflecties van professionals zijn vaak kritischer dan de verhalen van deelnemers: ze zien
+# meer keerzijden en meer onbedoelde effecten. Dat is geen tegenspraak maar een ander
+# gezichtspunt.
+
+# %%
+counts = analysis.code_counts(codes, stories, activities, by="track") \
+    if has_stories and "track" in stories.columns and stories["track"].notna().any() else pd.DataFrame()
+if counts.empty:
+    display(note("Het project kent geen sporen (kolom 'track'); deze vergelijking valt weg.", warning=True))
+else:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), layout="constrained", sharey=True)
+    plots.plot_code_shares(counts, dimension="valence", by="track", ax=axes[0])
+    plots.plot_code_shares(counts, dimension="intentionality", by="track", ax=axes[1],
+                           title="Bedoeld/onbedoeld per spoor")
+    plt.show()
+
+# %% [markdown]
+# ## Kritisch lezen
+#
+# - **Wie reflecteert, kiest wat hij vertelt.** Reflecties in een team waar kritiek veilig is,
+#   klinken anders dan reflecties die naar de opdrachtgever gaan. Vraag hoe ze zijn opgehaald.
+# - **Negatief is hier niet slecht.** Een professional die een onbedoeld effect opmerkt en
+#   bijstuurt, laat vakmanschap zien.
+# - **Thema's en signaalwoorden zijn woordenlijsten.** Ze vinden wat erin staat; lees de
+#   citaten, en vul de lijsten aan met de woorden van uw eigen praktijk.
