@@ -540,12 +540,43 @@ def test_english_decimals_in_a_comma_separated_file(tmp_path):
 
 def test_non_numeric_indicator_values_name_line_column_and_value(tmp_path):
     p = write(tmp_path / "indicators.csv",
-              "indicator;gebied;2024K1;2024K2\nBezoekers;WK990102;12;twaalf\nUitval;GM9901;n.v.t.;3\n")
+              "indicator;gebied;2024K1;2024K2\nBezoekers;WK990102;12;twaalf\nUitval;GM9901;12 personen;3\n")
     with pytest.raises(ValidationError) as exc:
         load_indicators(p)
     msg = str(exc.value)
     assert "indicators.csv:2: column '2024K2': 'twaalf' is not a number; write a number like 12,5" in msg
-    assert "indicators.csv:3: column '2024K1': 'n.v.t.' is not a number" in msg
+    assert "indicators.csv:3: column '2024K1': '12 personen' is not a number" in msg
+
+
+def test_words_for_missing_figures_are_missing_with_a_warning(tmp_path):
+    p = write(tmp_path / "i.csv", "indicator;gebied;2024K1;2024K2\nUitval;GM9901;n.v.t.;3\nB;GM9901;onbekend;4\n")
+    df = load_indicators(p)
+    assert df["status"].tolist() == ["missing", "ok", "missing", "ok"]
+    (w,) = [w for w in df.attrs["warnings"] if "read as missing" in w.message]
+    assert "'n.v.t.', 'onbekend' read as missing (status 'missing') in 2 cell(s) (lines 2, 3)" in w.message
+
+
+def test_lenient_values_for_kinds_roles_and_selection(tmp_path):
+    acts = load_activities(write(tmp_path / "a.csv", "activiteit;soort\nA;Sociale basisvoorziening\n"
+                                                     "B;Juridische interventie (drang)\nC;Preventief aanbod\n"))
+    assert acts["social_work_type"].tolist() == ["sociale basis", "juridische en klinische interventies", "preventie"]
+    arena = load_arena(write(tmp_path / "r.csv", "activiteit;effect;belanghebbende;rol\nA;E;G;Investeerder (kosten)\n"
+                                                 "A;E;W;incasseert de baten\n"))
+    assert arena["role"].tolist() == ["investor", "beneficiary"]
+    msc = load_msc(write(tmp_path / "m.csv", "ronde;verhaal_id;geselecteerd\n1;S1;Ja, geselecteerd\n1;S2;nee (te kort)\n"))
+    assert msc["selected"].tolist() == [True, False]
+
+
+def test_school_years_get_a_hint(tmp_path):
+    with pytest.raises(ValidationError, match=r"'2023/2024' is not a period; .*school year such as 2023/2024"):
+        load_indicators(write(tmp_path / "i.csv", "indicator;gebied;periode;waarde\nUitval;GM9901;2023/2024;2\n"))
+
+
+def test_an_activity_in_several_areas_is_allowed_with_a_warning(tmp_path):
+    df = load_activities(write(tmp_path / "a.csv", "activiteit;gebied\nBuurtkamer;WK990101\nBuurtkamer;WK990102\n"))
+    assert len(df) == 2 and any("several areas" in w.message for w in df.attrs["warnings"])
+    with pytest.raises(ValidationError, match=r"activity 'Buurtkamer' / area 'WK990101' occurs 2 times"):
+        load_activities(write(tmp_path / "b.csv", "activiteit;gebied\nBuurtkamer;WK990101\nBuurtkamer;WK990101\n"))
 
 
 def test_indicator_period_and_area_errors(tmp_path):

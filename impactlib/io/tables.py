@@ -294,10 +294,21 @@ def _areas(ctx: _Ctx, s: pd.Series, required: bool = False) -> pd.Series:
 
 
 def _choice(ctx: _Ctx, s: pd.Series, canon: str, aliases: Mapping[str, str], allowed_help: str,
-            *, severity: str = "error") -> pd.Series:
-    """Map values through ``aliases`` (keys as :func:`column_key`); unknown values are problems."""
+            *, severity: str = "error", contains: tuple[tuple[tuple[str, ...], str], ...] = ()) -> pd.Series:
+    """Map values through ``aliases`` (keys as :func:`column_key`); unknown values are problems.
+
+    ``contains`` gives fallbacks: ``((fragments, value), …)`` — a value whose key contains
+    one of the fragments of exactly one entry maps to that entry's value."""
+    def look(v: Any) -> Any:
+        key = column_key(v)
+        hit = aliases.get(key)
+        if hit is None and contains and key:
+            found = {val for frags, val in contains if any(f in key for f in frags)}
+            hit = found.pop() if len(found) == 1 else None
+        return hit
+
     text = to_text(s)
-    keyed = _map_unique(text.astype(object).where(text.notna(), None), lambda v: aliases.get(column_key(v)))
+    keyed = _map_unique(text.astype(object).where(text.notna(), None), look)
     unknown = keyed.isna() & text.notna().to_numpy()
     items = [(int(i), canon, s.iat[int(i)],
               f"column {canon!r}: {_show(s.iat[int(i)])} is not allowed; {allowed_help}{ctx.suffix(canon)}")
@@ -532,15 +543,27 @@ def normalise_activities(raw: RawTable, mapping: Mapping[str, str] | None = None
     out: dict[str, pd.Series] = {}
     if "activity" in frame:
         out["activity"] = _required_text(ctx, frame["activity"], "activity", "name the activity")
-        _duplicates(ctx, pd.DataFrame({"activity": out["activity"]}), ["activity"],
-                    "each activity must be listed once", "merge the rows or give them distinct names")
+        acts = pd.DataFrame({"activity": out["activity"],
+                             "area": to_text(frame["area"]).reset_index(drop=True) if "area" in frame
+                             else pd.Series([pd.NA] * n, dtype="string")})
+        _duplicates(ctx, acts, ["activity"], "each activity must be listed once per area",
+                    "merge the rows or give them distinct names", optional=("area",))
+        multi = acts.dropna(subset=["activity"]).groupby("activity")["area"].nunique()
+        multi = multi[multi > 1]
+        if len(multi):
+            ctx.add(None, "activity", None,
+                    f"{', '.join(map(repr, multi.index[:10]))} run(s) in several areas (one row per area); tables "
+                    "joined on 'activity' will repeat their rows", severity="warning")
     else:
         out["activity"] = pd.Series([pd.NA] * n, dtype="string")
     out["activity_goal"] = _text_or_na(frame, "activity_goal", n)
     if "social_work_type" in frame:
         out["social_work_type"] = _choice(
             ctx, frame["social_work_type"], "social_work_type", _SWT_ALIASES,
-            "use one of the four kinds of social work: " + ", ".join(map(repr, SOCIAL_WORK_TYPES)))
+            "use one of the four kinds of social work: " + ", ".join(map(repr, SOCIAL_WORK_TYPES)),
+            contains=((("basis",), "sociale basis"), (("preventi",), "preventie"),
+                      (("aanpak", "probleem", "problemen"), "aanpak van problemen"),
+                      (("juridisch", "klinisch", "drang", "dwang"), "juridische en klinische interventies")))
     else:
         out["social_work_type"] = pd.Series([pd.NA] * n, dtype="string")
     out["organisation"] = _text_or_na(frame, "organisation", n)
@@ -562,9 +585,22 @@ def normalise_activities(raw: RawTable, mapping: Mapping[str, str] | None = None
 def _numbers(ctx: _Ctx, s: pd.Series, canon: str, decimal: str, colname: list[str] | None = None
              ) -> tuple[pd.Series, pd.Series]:
     """Parse numbers with CBS symbols; returns (values, statuses)."""
+    from impactlib.io.values import MISSING_WORDS
+
     parsed = _map_unique(s, lambda v: parse_number(v, decimal))
     blank = _is_blank(s)
     bad = parsed.isna() & ~blank
+    words = bad & s.map(lambda v: isinstance(v, str) and v.strip().lower() in MISSING_WORDS).astype(bool)
+    if words.any():
+        idx = np.flatnonzero(words.to_numpy())
+        vals = sorted({str(s.iat[int(i)]).strip() for i in idx})
+        lines = [ln for ln in ctx.lines_of(idx[:10]) if ln is not None]
+        ctx.add(None, canon, None,
+                f"column {canon!r}: {', '.join(map(repr, vals))} read as missing (status 'missing') in "
+                f"{len(idx)} cell(s){' (lines ' + ', '.join(map(str, lines)) + (' …' if len(idx) > 10 else '') + ')' if lines else ''}; "
+                "CBS writes '.' for a missing figure", severity="warning")
+        parsed = parsed.where(~words, pd.Series([(np.nan, "missing")] * len(parsed), index=parsed.index, dtype=object))
+        bad = bad & ~words
     items = []
     for i in np.flatnonzero(bad.to_numpy()):
         col = colname[int(i)] if colname is not None else canon
@@ -693,9 +729,16 @@ def normalise_indicators(raw: RawTable, mapping: Mapping[str, str] | None = None
         per = _map_unique(frame["period"], parse_period)
         blank = _is_blank(frame["period"])
         bad = per.isna() & ~blank
+        def period_help(v: Any) -> str:
+            if re.fullmatch(r"\s*(\d{4})\s*[/-]\s*'?(\d{2}|\d{4})\s*", str(v)):
+                return (f"{PERIOD_HELP}; for a school year such as 2023/2024 use its first year (2023) and say so "
+                        "in the indicator name")
+            return PERIOD_HELP
+
         items = [(int(i), "period", frame["period"].iat[int(i)],
-                  f"column 'period': {_show(frame['period'].iat[int(i)])} is not a period; {PERIOD_HELP}"
-                  f"{ctx.suffix('period')}") for i in np.flatnonzero(bad.to_numpy())]
+                  f"column 'period': {_show(frame['period'].iat[int(i)])} is not a period; "
+                  f"{period_help(frame['period'].iat[int(i)])}{ctx.suffix('period')}")
+                 for i in np.flatnonzero(bad.to_numpy())]
         items += [(int(i), "period", None, f"column 'period' is empty; {PERIOD_HELP}{ctx.suffix('period')}")
                   for i in np.flatnonzero(blank.to_numpy())]
         ctx.add_many(items, "bad periods")
@@ -877,9 +920,13 @@ def normalise_arena(raw: RawTable, mapping: Mapping[str, str] | None = None) -> 
     if "role" in frame:
         text = to_text(frame["role"])
         keys = text.astype(object).where(text.notna(), None).map(lambda v: column_key(v) if v else None)
-        expand = keys.isin(_ROLE_BOTH).to_numpy()
+        expand = keys.map(lambda k: k is not None and (k in _ROLE_BOTH or (
+            any(f in k for f in ("invest", "betaal")) and any(f in k for f in ("incass", "benefic", "baat"))))
+        ).to_numpy(dtype=bool)
         role = _choice(ctx, frame["role"].where(~expand, "investeerder"), "role", _ROLE_ALIASES,
-                       "use investeerder (investor) or incasseerder (beneficiary), or 'beide'")
+                       "use investeerder (investor) or incasseerder (beneficiary), or 'beide'",
+                       contains=((("invest", "betaal", "betaler", "financier"), "investor"),
+                                 (("incass", "benefic", "baat", "profit", "ontvang"), "beneficiary")))
         empty = [(int(i), "role", None, "column 'role' is empty; use investeerder (investor) or incasseerder "
                   f"(beneficiary){ctx.suffix('role')}") for i in np.flatnonzero(text.isna().to_numpy())]
         ctx.add_many(empty, "empty role")

@@ -42,6 +42,7 @@ _TIME = r"(?:(?:[ t]|, ?)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:z|[+-]\d{2}:
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + r"$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})" + _TIME + r"$")
 _WORDS = re.compile(r"^(\d{1,2})\.?[\s\-/]+([a-z]+)\.?[\s\-/]+(\d{4}|\d{2})" + _TIME + r"$")
+_MDY_WORDS = re.compile(r"^([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})" + _TIME + r"$")
 _WEEKDAY = re.compile(r"^(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|ma|di|wo|do|vr|za|zo|"
                       r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)"
                       r"\.?,?\s+")
@@ -92,8 +93,11 @@ def parse_date(value: Any) -> _dt.datetime | None:
             if len(m[3]) == 2:
                 y += 2000
         else:
-            m = _WORDS.match(text)
-            if m:
+            m = _WORDS.match(text) or _MDY_WORDS.match(text)
+            if m and m.re is _MDY_WORDS:  # 'feb 3, 2025'
+                mo = DUTCH_MONTHS.get(m[1], 0)
+                d, y = int(m[2]), int(m[3])
+            elif m:
                 mo = DUTCH_MONTHS.get(m[2], 0)
                 d, y = int(m[1]), int(m[3]) + (2000 if len(m[3]) == 2 else 0)
             else:
@@ -121,6 +125,9 @@ STATUSES = ("ok", "provisional", "missing", "confidential")
 _NIL = {"-", "–", "—", "‒", "−"}
 _MISSING = {".", "", "..", "…"}
 _CONFIDENTIAL = {"x", "X"}
+#: Words people write for 'no figure'; read as missing, with a warning (CBS writes '.').
+MISSING_WORDS = {"nvt", "n.v.t.", "n.v.t", "onbekend", "nb", "n.b.", "geengegevens", "geen gegevens", "na", "n/a",
+                 "#n/b", "#n/a", "-/-", "?"}
 _NL_NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
 _EN_NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
@@ -376,6 +383,11 @@ def parse_bool(value: Any) -> bool | None:
     if text in _TRUE:
         return True
     if text in _FALSE:
+        return False
+    first = re.split(r"[\s,.;:()/-]+", text, maxsplit=1)[0]  # 'Ja, geselecteerd', 'nee (te kort)'
+    if first in {"ja", "yes", "geselecteerd", "gekozen", "waar", "true"}:
+        return True
+    if first in {"nee", "no", "niet", "false", "onwaar"}:
         return False
     return None
 
