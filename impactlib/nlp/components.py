@@ -68,6 +68,8 @@ WHY_VALENCE_WEIGHT = 1.2
 MAIN_AGREE_WEIGHT = 1.0
 OTHERS_WEIGHT = 0.0
 NO_OVERLAP_PRIOR = -0.1
+CHANGE_ONLY_SCORE = 0.25
+CHAIN_WEIGHT = 1.2
 
 # token feature flags ----------------------------------------------------------------------
 NEG = 1
@@ -99,6 +101,16 @@ _BOUNDARY_WORDS = frozenset({
     "waardoor", "daardoor", "zodat", "toen", "als", "dus", "of", "dat", "die", "wat", "hoewel",
 })
 _HARD_SPLIT = frozenset({";", "maar"})
+_OWN_STAFF = frozenset({"collega", "team", "organisatie", "professional", "medewerker", "beroepskracht", "teamleider", "manager", "wijkteam"})
+_OBSERVER_ROLES = frozenset({"buurtbewoner", "wijkagent"})
+_FAMILY_UNITS = frozenset({"gezin", "familie"})
+_KID_WORDS = frozenset({"kind", "jongere", "jong", "leerling", "scholier"})
+_ROLE_ALIASES = {
+    "kind/jongere": frozenset({"kind", "jongere", "jong", "leerling", "zoon", "dochter"}),
+    "ouder": frozenset({"ouder", "moeder", "vader", "gezin"}),
+    "mantelzorger": frozenset({"mantelzorger"}),
+}
+_STRONG_CHANGE = frozenset({"nu", "weer", "sinds", "sindsdien", "inmiddels", "eindelijk", "tegenwoordig"})
 _WORD_RE = re.compile(r"\w[\w\-']*|[^\w\s]")
 _STRONG_NOW = frozenset({"nu", "inmiddels", "sindsdien", "tegenwoordig", "intussen", "ondertussen"})
 _PREPOSITIONS = frozenset({"met", "van", "bij", "naar", "op", "aan", "voor", "in", "uit", "door", "tegen", "over", "om", "via", "zonder", "achter", "onder", "tussen", "richting", "binnen", "buiten"})
@@ -377,6 +389,16 @@ class ImpactSuggester:
             for hit in single.get(lemma, ()):
                 if hit not in codes:
                     codes.append(hit)
+        if not codes and len(lemma) >= 8 and lemma.isalpha():
+            # Dutch compounds: 'jeugdoverlast' -> 'overlast', 'crisisconsult' -> 'crisis'
+            for cut in range(3, len(lemma) - 4):
+                head, tail = lemma[:cut], lemma[cut:]
+                hits = [h for h in single.get(tail, ()) if h[0] == "valence"]
+                if not hits and len(head) >= 5:
+                    hits = [h for h in single.get(head, ()) if h[0] == "valence" and h[1] == "negative"]
+                if hits:
+                    codes.extend(hits[:1])
+                    break
         if self._any_regex is not None and self._any_regex.search(lower):
             for rx, dim, key, src in self._regexes:
                 if rx.search(lower):
@@ -681,7 +703,14 @@ class ImpactSuggester:
             return None
         score, val_ev, negs = self._valence(fl, s, e)
         if abs(score) < self.min_polarity:
-            return None
+            # a change without an evaluative word ('ik slaap weer door', 'papa drinkt niet meer'):
+            # in stories of change the default is an improvement, with low confidence
+            cue = self._change_cue(fl, s, e)
+            if cue is None:
+                return None
+            score = CHANGE_ONLY_SCORE
+            val_ev = [f"verandering zonder waarderend woord ({cue}): standaard positief"]
+            negs = []
         valence = "positive" if score > 0 else "negative"
         v_conf = 0.5 + 0.45 * math.tanh(abs(score) / 0.8)
         # ---------------- intentionality
@@ -733,7 +762,7 @@ class ImpactSuggester:
         else:
             d_score = 0.9
         if chain:
-            d_score += 0.5
+            d_score += CHAIN_WEIGHT
         directness = "indirect" if d_score > 0 else "direct"
         d_conf = 0.5 + 0.45 * math.tanh(abs(d_score) / 0.8)
         start_char = doc[s].idx
@@ -796,22 +825,50 @@ class ImpactSuggester:
             "change": bool(flags_all & (NOW | DEC)),
         }
 
+    def _change_cue(self, fl: list[_Feat], s: int, e: int) -> str | None:
+        """The strong change marker of a clause without valence terms, or ``None``."""
+        content = False
+        cue = None
+        for k in range(s, e):
+            f = fl[k]
+            fl_k = f.flags
+            if fl_k & CONTENT:
+                content = True
+            if cue is None:
+                if f.lemma in _STRONG_CHANGE:
+                    cue = f.lemma
+                elif fl_k & NEG and k + 1 < e and fl[k + 1].flags & MEER:
+                    cue = f.lemma + " meer"
+                elif fl_k & (DEC | INC) and not fl_k & STOP and f.lemma not in ("meer", "steeds", "extra", "groot", "weg"):
+                    cue = f.lemma
+            if fl_k & BEFORE:
+                return None
+        return cue if content else None
+
+    def _teller(self, role: str | None, participants: frozenset) -> bool:
+        """Is the storyteller one of the activity's participants?"""
+        if not role:
+            return True
+        if role in ("deelnemer", "cliënt", "client", "bezoeker"):
+            return True
+        if role in L.OTHER_ROLES:
+            return False
+        if not participants:
+            return role in L.PARTICIPANT_ROLES or True
+        aliases = {lemmatize_word(part.strip()) for part in role.split("/")}
+        aliases |= _ROLE_ALIASES.get(role, frozenset())
+        return bool(aliases & participants)
+
     def _who(self, fl, s, e, goal: _Goal | None, role: str | None) -> tuple[str, str | None, str]:
         """The first actor of a clause and its group ('deelnemer' or another group).
 
         Actor nouns right after a preposition ('met de school', 'van de huisarts') are
-        objects, not the one who changes, and are skipped.
+        objects, not the one who changes, and are skipped; so are professionals who act
+        on the participant ('de deurwaarder komt niet meer').  After 'waardoor'/'daardoor'
+        the actor of the consequence counts.
         """
         participants = goal.participants if goal is not None else frozenset()
-        teller_is_participant = True
-        if role:
-            if role in L.OTHER_ROLES:
-                teller_is_participant = False
-            elif role in L.PARTICIPANT_ROLES:
-                teller_is_participant = True
-            else:
-                base = lemmatize_word(role.split("/")[0])
-                teller_is_participant = not participants or base in participants or role in participants
+        teller_is_participant = self._teller(role, participants)
         chain = ""
         k = s
         for j in range(s, e):
@@ -834,18 +891,31 @@ class ImpactSuggester:
             if (f.group is not None or lemma in participants) and not object_position:
                 if lemma in participants:
                     return lemma, "deelnemer", chain
+                if f.group == "professionals" and lemma not in _OWN_STAFF:
+                    k += 1
+                    continue
                 return lemma, f.group, chain
             if flags & SUBJ and not object_position:
                 if flags & FIRST:
                     if teller_is_participant:
                         return lemma, "deelnemer", chain
-                    if lemma in ("ik",):
+                    if lemma == "ik":
                         return lemma, role or "verteller", chain
-                    # 'we' of a professional: the organisation; keep looking
-                elif lemma in ("hij", "zij", "ze"):
-                    # third person: the participant a professional/teller talks about
-                    return lemma, ("deelnemer" if not teller_is_participant else None), chain
+                    return lemma, "organisatie", chain
+                if lemma in ("hij", "zij", "ze"):
+                    if teller_is_participant:
+                        # a participant about someone else ('mijn broertje ... hij')
+                        if participants & _FAMILY_UNITS:
+                            return lemma, "deelnemer", chain
+                        return lemma, "anderen", chain
+                    if role in _OBSERVER_ROLES:
+                        return lemma, role, chain
+                    if role in ("docent", "leerkracht") and participants and not participants & _KID_WORDS:
+                        return lemma, "school", chain
+                    return lemma, "deelnemer", chain
             k += 1
+        if role in _OBSERVER_ROLES:
+            return "", role, chain
         return "", None, chain
 
     # ------------------------------------------------------------------ story level

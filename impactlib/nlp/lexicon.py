@@ -40,6 +40,9 @@ LEMMA_OVERRIDES: dict[str, str] = {
     "erger": "erger",
     "slechter": "slechter",
     "ouders": "ouder",
+    "ouder": "ouder",
+    "oudere": "oudere",
+    "ouderen": "oudere",
     "kinderen": "kind",
     "buren": "buur",
     "t": "het",
@@ -69,7 +72,7 @@ DECREASERS = frozenset({
     "opgelost", "stoppen", "gestopt", "ophouden", "opgehouden", "verlichten", "afbouwen",
     "kwijt", "beperken", "beperkt", "omlaag", "terugdringen", "teruggedrongen",
     "slinken", "uitblijven", "voorbij", "krimpen", "halveren", "gehalveerd", "verliezen", "verloren",
-    "aanpakken", "bestrijden", "tegengaan", "wegnemen", "afgelost", "aflossen",
+    "aanpakken", "bestrijden", "tegengaan", "wegnemen", "afgelost", "aflossen", "nul",
 })
 #: Words that mark a problem getting bigger (kept as-is; they strengthen the term).
 INCREASERS = frozenset({

@@ -61,7 +61,8 @@ SEGMENT_COLUMNS: Tuple[str, ...] = (
     "valence_confidence", "intentionality_confidence", "directness_confidence", "evidence",
 )
 #: Fields a story record carries to the engine, in the order of the tuples the reader yields.
-RECORD_FIELDS: Tuple[str, ...] = ("story_id", "text", "activity", "activity_goal", "why_significant")
+RECORD_FIELDS: Tuple[str, ...] = ("story_id", "text", "activity", "activity_goal", "why_significant",
+                                  "storyteller_role")
 
 #: Texts longer than this (code points) are tagged in parts of at most this length.
 MAX_PART_CHARS = 100_000
@@ -70,8 +71,8 @@ DEFAULT_CHUNK_SIZE = 2000
 #: A fresh engine (or worker process) after this many stories: bounds the vocab's growth.
 DEFAULT_RECYCLE_STORIES = 200_000
 
-# A story tuple as read: (story_id, text, activity, activity_goal, why_significant).
-Record = Tuple[str, str, str, str, str]
+# A story tuple as read: (story_id, text, activity, activity_goal, why_significant, storyteller_role).
+Record = Tuple[str, str, str, str, str, str]
 
 # -- column names -----------------------------------------------------------
 
@@ -84,6 +85,7 @@ _FALLBACK_ALIASES = {
     "activity_goal": ("activity_goal", "doel", "activiteit_doel", "doel_activiteit", "activiteitsdoel", "goal"),
     "why_significant": ("why_significant", "waarom_belangrijk", "waarom_significant", "waarom",
                         "betekenis", "why"),
+    "storyteller_role": ("storyteller_role", "verteller", "rol", "rol_verteller", "role"),
 }
 
 
@@ -239,7 +241,7 @@ class StoryReader:
 
     # chunks ----------------------------------------------------------
     def chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[List[Record]]:
-        """Yield lists of at most ``chunk_size`` records ``(story_id, text, activity, activity_goal, why_significant)``.
+        """Yield lists of at most ``chunk_size`` records (tuples in the order of :data:`RECORD_FIELDS`).
 
         Missing fields are ``""``; every value is a ``str``.
         """
@@ -605,11 +607,15 @@ class ChunkTagger:
         :class:`impactlib.nlp.engine.ImpactEngine`).
     max_part_chars : int
         Texts longer than this are tagged in parts.
+    goals : dict, optional
+        ``activity -> activity_goal`` for stories without a goal of their own.
     """
 
-    def __init__(self, engine: Any, *, max_part_chars: int = MAX_PART_CHARS):
+    def __init__(self, engine: Any, *, max_part_chars: int = MAX_PART_CHARS,
+                 goals: Optional[dict] = None):
         self.engine = engine
         self.max_part_chars = max_part_chars
+        self.goals = goals or {}
 
     def tag(self, chunk: Sequence[Record], with_segments: bool = True) -> ChunkResult:
         """Tag one chunk; see :class:`ChunkResult`."""
@@ -647,6 +653,8 @@ class ChunkTagger:
             for f, v in zip(RECORD_FIELDS[2:], rec[2:]):
                 if v:
                     ctx[f] = v
+            if "activity_goal" not in ctx and self.goals and rec[2] in self.goals:
+                ctx["activity_goal"] = self.goals[rec[2]]  # from --activities
             if len(clean) > self.max_part_chars:
                 spans = _split_long(clean, self.max_part_chars)
                 parts_of[i] = len(spans)
