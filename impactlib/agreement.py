@@ -594,16 +594,16 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
     return out, coder_names
 
 
-def _resolve_duplicates(r: _Rows, coder_names: list[str], source: str, overlap: bool) -> _Rows:
-    """One value per unit × coder; the rule is documented in :func:`ratings_table`."""
+def _resolve_duplicates(r: _Rows, coder_names: list[str], overlap: bool) -> tuple[_Rows, list[str]]:
+    """One value per unit × coder (rule in :func:`ratings_table`); also the conflicting cases found."""
     if len(r.unit) == 0:
-        return r
+        return r, []
     n_c = max(1, len(coder_names))
     key = r.unit * n_c + r.coder
     frame = pd.DataFrame({"key": key, "value": r.value, "len": r.span_len, "order": r.order})
     dup = frame["key"].duplicated(keep=False).to_numpy()
     if not dup.any():
-        return r
+        return r, []
     d = frame[dup]
     n_values = d.groupby("key", sort=False)["value"].nunique()
     conflicts = n_values[n_values > 1]
@@ -614,21 +614,12 @@ def _resolve_duplicates(r: _Rows, coder_names: list[str], source: str, overlap: 
         best = dict(cover.drop_duplicates("key", keep="first")[["key", "value"]].itertuples(index=False))
         keep = ~frame["key"].duplicated(keep="first").to_numpy()
         value = frame["key"].map(best).to_numpy(dtype=np.int64)
-        what = "overlapping spans with different values; the value covering most code points was used"
     else:
         keep = ~frame["key"].duplicated(keep="last").to_numpy()
         value = r.value
-        what = "several different values; the last (latest) one was used"
-    if len(conflicts):
-        ex = "; ".join(f"{r.dim} {r.unit_labels[k // n_c]} coder {coder_names[k % n_c]!r}"
-                       for k in list(conflicts.index[:3]))
-        warnings.warn(
-            f"{source}: {len(conflicts)} unit × coder × dimension combination(s) have {what} "
-            f"(e.g. {ex}); agreement needs one label per unit and coder — check these codes",
-            ImpactWarning, stacklevel=4,
-        )
+    cases = [f"{r.dim} {r.unit_labels[k // n_c]} coder {coder_names[k % n_c]!r}" for k in conflicts.index]
     return _Rows(r.dim, r.story[keep], r.unit[keep], r.coder[keep], value[keep], r.span_len[keep], r.order[keep],
-                 r.unit_labels, r.value_labels)
+                 r.unit_labels, r.value_labels), cases
 
 
 def _prepare(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[str] | None, level: str,
@@ -660,16 +651,26 @@ def _prepare(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[st
     new_pos = np.full(max(1, n_all), -1, dtype=np.int64)
     new_pos[chosen] = np.arange(len(chosen))
     out = []
+    conflicts: list[str] = []
     for r in per_dim:
         sel = new_pos[r.coder] >= 0 if len(r.coder) else np.zeros(0, dtype=bool)
         r = _Rows(r.dim, r.story[sel], r.unit[sel], new_pos[r.coder[sel]], r.value[sel], r.span_len[sel],
                   r.order[sel], r.unit_labels, r.value_labels)
-        r = _resolve_duplicates(r, all_coders, source, overlap)
+        r, cases = _resolve_duplicates(r, all_coders, overlap)
+        conflicts += cases
         unit_codes, unit_names = _sorted_codes(r.unit, r.unit_labels)
         label_codes, labels = _sorted_codes(r.value, r.value_labels)
         matrix = np.full((len(unit_names), len(all_coders)), -1, dtype=np.int32)
         matrix[unit_codes, r.coder] = label_codes
         out.append(_Dimension(r.dim, matrix, labels, pd.Index(unit_names), list(all_coders)))
+    if conflicts:
+        what = ("overlapping spans with different values; the value covering most code points was used" if overlap
+                else "several different values; the last (latest) one was used")
+        warnings.warn(
+            f"{source}: {len(conflicts)} unit × coder × dimension combination(s) have {what} "
+            f"(e.g. {'; '.join(conflicts[:3])}); agreement needs one label per unit and coder — check these codes",
+            ImpactWarning, stacklevel=3,
+        )
     return out, list(all_coders)
 
 
