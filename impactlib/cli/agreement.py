@@ -370,6 +370,13 @@ def run(args: argparse.Namespace) -> int:
         payload: dict[str, Any] = {
             "source": source, "level": level, "match": args.match if level == "segment" else None,
             "n_boot": args.bootstrap, "seed": args.seed, "ci_level": args.ci,
+            "definitions": {
+                "percent_agreement": "mean share of agreeing coder pairs per pairable unit, as a proportion (0-1)",
+                "cohen_kappa": "two coders only (null otherwise), units coded by both",
+                "fleiss_kappa": "any number of coders; units with unequal numbers of ratings allowed",
+                "krippendorff_alpha": "nominal, any number of coders, missing values allowed",
+                "_ci": "percentile bootstrap interval, units resampled",
+            },
         }
         if args.reference:
             payload["reference"] = args.reference
