@@ -161,17 +161,17 @@ def test_csv_dialects_and_dutch_headers(tmp_path):
     reader = StoryReader(src)
     chunks = list(reader.chunks(10))
     assert reader.sep == ";" and reader.encoding == "cp1252"
-    assert chunks == [[("1", "Het gaat goed; echt! € 5", "Buurtkamer", "Eenzaamheid verminderen", "")]]
+    assert chunks == [[("1", "Het gaat goed; echt! € 5", "Buurtkamer", "Eenzaamheid verminderen", "", "")]]
     bom = tmp_path / "bom.csv"
     bom.write_bytes("\ufeffid\ttekst\r\nA\t\"twee\nregels é\"\r\n".encode("utf-8"))
-    assert list(StoryReader(bom).chunks(5)) == [[("A", "twee\nregels é", "", "", "")]]
+    assert list(StoryReader(bom).chunks(5)) == [[("A", "twee\nregels é", "", "", "", "")]]
     assert canonical_column("Tekst") == "text"
     qualtrics = tmp_path / "qualtrics.csv"
     qualtrics.write_text('ResponseId,Q1,Verhaal\n"Response ID","Vraag 1","Vertel je verhaal"\n'
                          '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}"\n'
                          'R_1,x,Het gaat goed.\nR_2,y,"Twee, regels"\n', encoding="utf-8")
-    assert list(StoryReader(qualtrics).chunks(1)) == [[("R_1", "Het gaat goed.", "", "", "")],
-                                                      [("R_2", "Twee, regels", "", "", "")]]
+    assert list(StoryReader(qualtrics).chunks(1)) == [[("R_1", "Het gaat goed.", "", "", "", "")],
+                                                      [("R_2", "Twee, regels", "", "", "", "")]]
 
 
 def test_xlsx_input(tmp_path):
@@ -210,7 +210,7 @@ def test_reader_errors_are_clear(tmp_path):
         list(StoryReader(binary).chunks())
     stray = tmp_path / "stray.csv"  # one NUL in a text: read, then masked with a warning by the tagger
     stray.write_bytes(b"story_id,text\nA,ok\nB,bad\x00text\n")
-    assert list(StoryReader(stray).chunks()) == [[("A", "ok", "", "", ""), ("B", "bad\x00text", "", "", "")]]
+    assert list(StoryReader(stray).chunks()) == [[("A", "ok", "", "", "", ""), ("B", "bad\x00text", "", "", "", "")]]
 
 
 # -- the CLI with the real engine ---------------------------------------------
@@ -292,3 +292,29 @@ def test_cli_real_engine_jobs_2_identical_and_formats(tmp_path):
     jl.write_text("\n".join(json.dumps({"verhaal_id": a, "verhaal": b}) for a, b in stories), encoding="utf-8")
     assert main(["tag", str(jl), "-o", str(tmp_path / "j.csv"), "-q"]) == 0
     assert (tmp_path / "j.csv").read_bytes() == results[0][0]
+
+
+class ContextEngine:
+    """Echoes the context each record reaches the engine with, as evidence."""
+
+    def tag(self, records):
+        return [{"story_id": r["story_id"], "evidence": f"{r.get('activity_goal', '-')}|{r.get('storyteller_role', '-')}"}
+                for r in records], []
+
+
+def test_context_columns_and_activities_goals(tmp_path, capsys):
+    src = _write_csv(tmp_path / "s.csv", [("S1", "Tekst.", "Buurtkamer", "", "mantelzorger"),
+                                          ("S2", "Tekst.", "Huiswerkklas", "Eigen doel.", ""),
+                                          ("S3", "Tekst.", "Onbekend", "", "")],
+                     header=("id", "verhaal", "activiteit", "doel", "verteller"))
+    out = tmp_path / "t.csv"
+    tag_file(src, out, engine_factory=ContextEngine, goals={"Buurtkamer": "Eenzaamheid verminderen."},
+             warn_stream=io.StringIO())
+    assert [r["evidence"] for r in _read(out)] == ["Eenzaamheid verminderen.|mantelzorger", "Eigen doel.|-", "-|-"]
+    acts = _write_csv(tmp_path / "activiteiten.csv", [("Buurtkamer", "Ontmoeting bevorderen.", "sociale basis")],
+                      header=("activiteit", "doel", "soort sociaal werk"))
+    from impactlib.cli.tag import _goals
+
+    assert _goals(str(acts)) == {"Buurtkamer": "Ontmoeting bevorderen."}
+    assert main(["tag", str(src), "--activities", str(tmp_path / "nope.csv")]) == 1
+    assert "--activities" in capsys.readouterr().err

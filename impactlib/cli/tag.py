@@ -42,6 +42,9 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
                    help="also write one row per suggested effect span to this CSV ('-': stdout)")
     p.add_argument("--codebook", metavar="FILE", default=None,
                    help="codebook YAML (default: the packaged codebook)")
+    p.add_argument("--activities", metavar="FILE", default=None,
+                   help="activities table (activity, activity_goal): gives stories without an "
+                        "activity_goal column the goal of their activity")
     p.add_argument("--model", metavar="DIR", default=None,
                    help="learned model folder (default: the packaged model)")
     p.add_argument("--jobs", "-j", metavar="N", type=int, default=1,
@@ -63,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs and args.jobs > 0 else (os.cpu_count() or 1)
     if args.output == "-" and args.segments == "-":
         raise ImpactError("--segments - and -o - cannot both write to stdout; give --segments a file name")
-    for opt, path in (("--codebook", args.codebook), ("--model", args.model)):
+    for opt, path in (("--codebook", args.codebook), ("--model", args.model), ("--activities", args.activities)):
         if path is not None and not os.path.exists(path):
             raise ImpactError(f"{opt} {path}: not found; check the path or leave {opt} out for the default")
+    goals = _goals(args.activities) if args.activities else None
     chunk = args.chunk_size if args.chunk_size is not None else DEFAULT_CHUNK_SIZE
     if chunk < 1:
         raise ImpactError(f"--chunk-size must be at least 1, got {chunk}")
@@ -78,7 +82,22 @@ def run(args: argparse.Namespace) -> int:
         jobs=jobs,
         chunk_size=chunk,
         max_warnings=None if args.all_warnings else 20,
+        goals=goals,
     )
     if not args.quiet:
         print(f"impactlib tag: {stats.summary()}", file=sys.stderr)
     return 0
+
+
+def _goals(path: str) -> dict:
+    """``activity -> activity_goal`` from an activities table (validated by :mod:`impactlib.io`)."""
+    from impactlib.io import load_table
+
+    df = load_table(path, "activities")
+    if "activity_goal" not in df.columns:
+        raise ImpactError(f"{path}: no 'activity_goal' (doel) column; --activities needs the goal of each activity")
+    goals = {}
+    for act, goal in zip(df["activity"], df["activity_goal"]):
+        if isinstance(act, str) and isinstance(goal, str) and goal.strip():
+            goals[act] = goal
+    return goals

@@ -770,13 +770,13 @@ _WORKER: Optional[ChunkTagger] = None
 _WORKER_ERROR: Optional[str] = None
 
 
-def _init_worker(engine_factory: Optional[Callable[[], Any]]) -> None:
+def _init_worker(engine_factory: Optional[Callable[[], Any]], goals: Optional[dict] = None) -> None:
     """Pool initializer: build the engine once per worker (unless inherited by fork)."""
     global _WORKER, _WORKER_ERROR
     if _WORKER is not None:
         return
     try:
-        _WORKER = ChunkTagger(engine_factory())  # type: ignore[misc]
+        _WORKER = ChunkTagger(engine_factory(), goals=goals)  # type: ignore[misc]
     except Exception as exc:  # noqa: BLE001 - reported by the first task
         _WORKER_ERROR = f"{type(exc).__name__}: {exc}"
 
@@ -858,6 +858,7 @@ def tag_file(
     warn_stream: Optional[TextIO] = None,
     max_warnings: Optional[int] = 20,
     recycle_stories: int = DEFAULT_RECYCLE_STORIES,
+    goals: Optional[dict] = None,
 ) -> TagStats:
     """Tag every story of a file and stream story (and segment) rows to CSV.
 
@@ -889,6 +890,9 @@ def tag_file(
     recycle_stories : int
         A fresh engine (worker process) after about this many stories, so that
         memory does not grow with an open vocabulary.
+    goals : dict, optional
+        ``activity -> activity_goal``, used for stories without an ``activity_goal``
+        (e.g. from an activities table).
 
     Returns
     -------
@@ -941,19 +945,19 @@ def tag_file(
                 bar.update(n_in)
 
         if jobs <= 1:
-            tagger = ChunkTagger(_build_engine(factory))
+            tagger = ChunkTagger(_build_engine(factory), goals=goals)
             since = 0
             for chunk in chunks_all:
                 if since >= recycle_stories:  # a fresh engine: the vocab of an open corpus stops growing
                     tagger = None
-                    tagger = ChunkTagger(_build_engine(factory))
+                    tagger = ChunkTagger(_build_engine(factory), goals=goals)
                     since = 0
                 stats.stories_in += len(chunk)
                 since += len(chunk)
                 handle(len(chunk), tagger.tag(chunk, with_segments))
         else:
             _run_pool(factory, chunks_all, jobs, with_segments, stats, handle,
-                      max(1, recycle_stories // chunk_size))
+                      max(1, recycle_stories // chunk_size), goals)
         if stats.stories_in != reader.rows_read or stats.rows_out != stats.stories_in:
             raise ImpactError(f"{reader.name}: {reader.rows_read} stories read but {stats.rows_out} rows "
                               "written; please report this")
@@ -987,7 +991,7 @@ def _build_engine(factory: Callable[[], Any]) -> Any:
         raise ImpactError(f"cannot start the tagger: {exc}") from exc
 
 
-def _run_pool(factory, chunks, jobs, with_segments, stats, handle, tasks_per_worker) -> None:
+def _run_pool(factory, chunks, jobs, with_segments, stats, handle, tasks_per_worker, goals=None) -> None:
     """Run chunks through ``jobs`` processes, in order, with at most ``2*jobs`` chunks in flight.
 
     Each worker is replaced after ``tasks_per_worker`` chunks (forked again from
@@ -999,13 +1003,13 @@ def _run_pool(factory, chunks, jobs, with_segments, stats, handle, tasks_per_wor
     if "fork" in methods and sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("fork")
         # build once here; forked workers inherit it copy-on-write (no per-worker start-up)
-        _WORKER = ChunkTagger(_build_engine(factory))
+        _WORKER = ChunkTagger(_build_engine(factory), goals=goals)
         gc.collect()
         gc.freeze()  # keep inherited objects out of the collector: fewer copied pages
         initargs: tuple = (None,)
     else:  # pragma: no cover - spawn platforms build one engine per worker
         ctx = multiprocessing.get_context()
-        initargs = (factory,)
+        initargs = (factory, goals)
     pool = ctx.Pool(jobs, initializer=_init_worker, initargs=initargs, maxtasksperchild=tasks_per_worker)
     try:
         pending: collections.deque = collections.deque()
