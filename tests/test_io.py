@@ -894,3 +894,9 @@ def test_mapping_to_an_unknown_name_warns(tmp_path):
     df = load_stories(p, mapping={"nr": "story_id", "leeftijd": "age"})
     assert df.loc[0, "age"] == "40"
     assert any("'age', which is not a column of a stories table" in w.message for w in df.attrs["warnings"])
+
+
+def test_arena_empty_role_is_a_located_error(tmp_path):
+    p = write(tmp_path / "arena.csv", "activiteit,effect,belanghebbende,rol\nA,E,Gemeente,\nA,E,Corporatie,beide\n")
+    with pytest.raises(ValidationError, match=r"arena\.csv:2: column 'role' is empty"):
+        load_arena(p)

@@ -919,10 +919,10 @@ def normalise_arena(raw: RawTable, mapping: Mapping[str, str] | None = None) -> 
     expand = np.zeros(n, dtype=bool)
     if "role" in frame:
         text = to_text(frame["role"])
-        keys = text.astype(object).where(text.notna(), None).map(lambda v: column_key(v) if v else None)
-        expand = keys.map(lambda k: k is not None and (k in _ROLE_BOTH or (
-            any(f in k for f in ("invest", "betaal")) and any(f in k for f in ("incass", "benefic", "baat"))))
-        ).to_numpy(dtype=bool)
+        keys = [column_key(v) if isinstance(v, str) else "" for v in text.tolist()]
+        expand = np.array([k in _ROLE_BOTH or (any(f in k for f in ("invest", "betaal"))
+                                               and any(f in k for f in ("incass", "benefic", "baat")))
+                           for k in keys], dtype=bool)
         role = _choice(ctx, frame["role"].where(~expand, "investeerder"), "role", _ROLE_ALIASES,
                        "use investeerder (investor) or incasseerder (beneficiary), or 'beide'",
                        contains=((("invest", "betaal", "betaler", "financier"), "investor"),
