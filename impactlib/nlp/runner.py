@@ -95,6 +95,43 @@ def _normalise_header(name: Any) -> str:
     return re.sub(r"[\s\-]+", "_", s)
 
 
+def _io_columns() -> Any:
+    """The column module of :mod:`impactlib.io` (aliases), or ``None`` when absent.
+
+    ``impactlib/io/__init__.py`` imports pandas (~0.3-0.9 s), which ``impactlib tag``
+    does not need otherwise; ``io/columns.py`` itself only needs the stdlib.  So,
+    unless ``impactlib.io`` is already imported, the file is loaded on its own
+    (under a private name) to keep the start-up of ``impactlib tag`` short.
+    """
+    global _IO_COLUMNS
+    if _IO_COLUMNS is not None:
+        return _IO_COLUMNS or None
+    mod: Any = sys.modules.get("impactlib.io.columns")
+    if mod is None and "impactlib.io" not in sys.modules:
+        import importlib.util
+
+        path = Path(__file__).resolve().parent.parent / "io" / "columns.py"
+        spec = importlib.util.spec_from_file_location("impactlib.nlp._io_columns", path)
+        if spec is not None and spec.loader is not None and path.exists():
+            try:
+                mod = importlib.util.module_from_spec(spec)
+                sys.modules[spec.name] = mod  # dataclasses look their module up here
+                spec.loader.exec_module(mod)
+            except Exception:  # noqa: BLE001 - fall back to the normal import
+                sys.modules.pop(spec.name, None)
+                mod = None
+    if mod is None:
+        try:
+            from impactlib.io import columns as mod  # type: ignore[no-redef]
+        except ImportError:  # pragma: no cover - io absent
+            mod = None
+    _IO_COLUMNS = mod if mod is not None else False
+    return mod
+
+
+_IO_COLUMNS: Any = None
+
+
 def canonical_column(name: Any) -> Optional[str]:
     """Map one column header to its canonical name among :data:`RECORD_FIELDS`.
 
@@ -121,10 +158,8 @@ def canonical_column(name: Any) -> Optional[str]:
     >>> canonical_column("datum") is None
     True
     """
-    try:
-        from impactlib.io.columns import canonical_for
-    except ImportError:  # pragma: no cover - io absent
-        canonical_for = None
+    cols_mod = _io_columns()
+    canonical_for = getattr(cols_mod, "canonical_for", None)
     if canonical_for is not None:
         hit = canonical_for("" if name is None else str(name), "stories")
         return hit if hit in RECORD_FIELDS else None
@@ -142,10 +177,7 @@ def resolve_record_columns(headers: Sequence[Any]) -> dict:
     better alias of :mod:`impactlib.io.columns` wins, as in the loaders.
     """
     names = ["" if h is None else str(h) for h in headers]
-    try:
-        from impactlib.io.columns import resolve_columns
-    except ImportError:  # pragma: no cover - io absent
-        resolve_columns = None
+    resolve_columns = getattr(_io_columns(), "resolve_columns", None)
     cols: dict = {}
     if resolve_columns is not None:
         rename = resolve_columns(names, "stories").rename
