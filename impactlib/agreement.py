@@ -257,45 +257,58 @@ def current_codes(codes: pd.DataFrame, *, statuses: Sequence[str] | None = CURRE
     """
     _require_columns(codes, [unit, coder, "dimension", "value"],
                      {unit: "unit", coder: "coder", "dimension": "dimension", "value": "value"})
-    df = codes
-    keys = [unit] + [c for c in ("start", "end") if c in df.columns] + ["dimension", coder]
-    key_frame = pd.DataFrame({k: pd.factorize(df[k], use_na_sentinel=True)[0] for k in keys})
+    keys = [_codes(codes[unit])[0]]
+    for col in ("start", "end"):
+        if col in codes.columns:
+            keys.append(pd.factorize(codes[col], use_na_sentinel=True)[0])
+    keys += [_codes(codes["dimension"])[0], _codes(codes[coder])[0]]
+    mask = _current_mask(codes, keys, _codes(codes["value"])[0], statuses)
+    return codes[mask]
+
+
+def _current_mask(df: pd.DataFrame, keys: list[np.ndarray], value: np.ndarray,
+                  statuses: Sequence[str] | None) -> np.ndarray:
+    """Rows of a codes table that are current codes (see :func:`current_codes`), as a boolean mask.
+
+    ``keys`` are integer-coded (or float) arrays of unit, [start, end,] dimension
+    and coder; ``value`` the integer-coded values.
+    """
+    n = len(df)
+    mask = np.ones(n, dtype=bool)
+    key_frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
     repeated = key_frame.duplicated(keep=False).to_numpy()
-    if not repeated.any():
-        kept = df  # one decision per key (e.g. the store's current view): nothing to order
-    else:
-        position = np.arange(len(df))
+    if repeated.any():  # otherwise one decision per key (e.g. the store's current view): nothing to order
+        position = np.arange(n)
         if "created_at" in df.columns:
             # only rows whose key repeats need their time parsed
-            ticks = np.full(len(df), np.iinfo(np.int64).min, dtype=np.int64)
+            ticks = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
             stamp = pd.to_datetime(df["created_at"][repeated], errors="coerce", utc=True, format="mixed")
             ticks[repeated] = stamp.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).astype(np.int64)
             position = np.argsort(ticks, kind="stable")  # rows without a time first, in file order
         latest = ~key_frame.iloc[position].duplicated(keep="last").to_numpy()
-        kept = df.iloc[np.sort(position[latest])]
+        mask[:] = False
+        mask[position[latest]] = True
         if "created_at" not in df.columns:
             # without times this is not a history: several values per key may be multi-valued codes
-            values = pd.Series(pd.factorize(df["value"].to_numpy(dtype=object, na_value=None))[0])
-            groups = key_frame[repeated].assign(_v=values[repeated].to_numpy())
-            n_conflicts = int((groups.groupby(keys, sort=False)["_v"].nunique() > 1).sum())
+            groups = key_frame[repeated].assign(_v=value[repeated])
+            n_conflicts = int((groups.groupby(list(key_frame.columns), sort=False)["_v"].nunique() > 1).sum())
             if n_conflicts:
                 warnings.warn(
                     f"{_source_name(df)}: {n_conflicts} story × span × dimension × coder combination(s) have "
                     f"several different values and no 'created_at' to order them; the last row in the file was "
                     f"used; agreement needs one value per unit, dimension and coder (split multi-valued theme "
                     f"codes into one yes/no dimension per theme)",
-                    ImpactWarning, stacklevel=2,
+                    ImpactWarning, stacklevel=3,
                 )
-    if "status" in kept.columns:
-        codes, uniques = pd.factorize(kept["status"].to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
+    if "status" in df.columns:
+        codes, uniques = pd.factorize(df["status"].to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
         wanted = None if statuses is None else {s.lower() for s in statuses} - {"rejected"}
         ok = []
         for u in uniques:
             text = str(u).strip().lower()
             ok.append(text == "" or (text != "rejected" if wanted is None else text in wanted))
-        allowed = np.append(np.array(ok, dtype=bool), True)[codes]  # missing status (-1): a plain code
-        kept = kept[allowed]
-    return kept
+        mask &= np.append(np.array(ok, dtype=bool), True)[codes]  # missing status (-1): a plain code
+    return mask
 
 
 def as_codes(df: pd.DataFrame, *, unit: str = "story_id", coder: str = "coder",
@@ -471,18 +484,25 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
                 f"{_where(df, int(rows[0]))}: only one of 'start' and 'end' is given{more}; give both "
                 f"(end exclusive) for a segment or neither for a whole-story code"
             )
+    story_all, story_labels = _codes(df[unit])
+    coder_all, coder_labels = _codes(df[coder])
+    current = np.ones(len(df), dtype=bool)
     if codes_table:
-        n_rows = len(df)
-        df = current_codes(df, statuses=statuses, coder=coder, unit=unit)
-        if len(df) == 0:
+        dim_codes, dim_labels = _codes(df["dimension"])
+        value_all, value_labels_all = _codes(df["value"])
+        keys = [story_all]
+        if "start" in df.columns and "end" in df.columns:
+            keys += [df["start"].to_numpy(dtype="float64", na_value=np.nan),
+                     df["end"].to_numpy(dtype="float64", na_value=np.nan)]
+        current = _current_mask(df, keys + [dim_codes, coder_all], value_all, statuses)
+        if not current.any():
             allowed = "any status except rejected" if statuses is None else "status " + "/".join(statuses)
             raise ImpactError(
-                f"{_source_name(df)}: none of the {n_rows} row(s) is a current code ({allowed}); "
+                f"{_source_name(df)}: none of the {len(df)} row(s) is a current code ({allowed}); "
                 f"rejected suggestions are not codes — accept or edit suggestions first, or count suggestions "
                 f"too (statuses=..., CLI --include-suggestions)"
             )
-        dim_codes, dim_labels = _codes(df["dimension"])
-        found_dims = [str(dim_labels[i]) for i in pd.unique(dim_codes[dim_codes >= 0])]
+        found_dims = [str(dim_labels[i]) for i in pd.unique(dim_codes[current & (dim_codes >= 0)])]
     else:
         found_dims = [c for c in df.columns if c not in (unit, coder)]
     if dimensions is None or len(dimensions) == 0:
@@ -526,7 +546,7 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
         start = end = None
         whole = np.ones(len(df), dtype=bool)
     if level == "story":
-        keep = whole
+        keep = whole & current
         if not keep.any():
             raise ImpactError(
                 f"{_source_name(df)}: no story-level codes (rows with empty 'start' and 'end'); "
@@ -538,20 +558,16 @@ def _long_rows(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[
                 f"{_source_name(df)}: segment level needs columns 'start' and 'end'; columns found: "
                 + ", ".join(map(repr, df.columns)) + "; use level='story' or add the span columns"
             )
-        keep = ~np.isnan(start) & ~np.isnan(end)
+        keep = ~np.isnan(start) & ~np.isnan(end) & current
         if not keep.any():
             raise ImpactError(
                 f"{_source_name(df)}: no segment codes (rows with 'start' and 'end' filled); use level='story'"
             )
-    story_all, story_labels = _codes(df[unit])
-    coder_all, coder_labels = _codes(df[coder])
     coder_names = sorted(str(coder_labels[i]) for i in np.unique(coder_all[keep & (coder_all >= 0)]))
     coder_pos = np.full(len(coder_labels) + 1, -1, dtype=np.int64)
     for i, name in enumerate(coder_labels):
         coder_pos[i] = coder_names.index(str(name)) if str(name) in coder_names else -1
     coder_all = np.where(coder_all >= 0, coder_pos[coder_all], -1)
-    if codes_table:
-        value_all, value_labels_all = _codes(df["value"])
     out: list[_Rows] = []
     for dim in dims:
         if codes_table:
