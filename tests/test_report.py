@@ -87,3 +87,22 @@ def test_invalid_project_fails_with_every_problem_named(tmp_path, capsys):
 def test_report_cli_rejects_missing_files(tmp_path, capsys):
     assert main(["report", "--stories", str(tmp_path / "bestaat_niet.csv"), "-o", str(tmp_path / "o")]) == 1
     assert "not found" in capsys.readouterr().err
+
+
+def test_committed_notebooks_match_their_sources():
+    """Each notebook is built from notebooks/src/<name>.py (scripts/build_notebooks.py)."""
+    import importlib.util
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("build_notebooks", Path(__file__).parents[1] / "scripts" / "build_notebooks.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    for nb_spec in NOTEBOOKS:
+        src = notebooks_dir() / "src" / f"{nb_spec.name}.py"
+        expected = [(c.cell_type, c.source) for c in builder.parse_percent(src.read_text(encoding="utf-8"))]
+        nb = nbformat.read(notebooks_dir() / f"{nb_spec.name}.ipynb", as_version=4)
+        assert [(c.cell_type, c.source) for c in nb.cells] == expected, (
+            f"{nb_spec.name}.ipynb is out of date; run scripts/build_notebooks.py {nb_spec.name}")
+        params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1 and "project_dir" in params[0].source
