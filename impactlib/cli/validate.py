@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or project.toml")
     parser.add_argument("--kind", choices=KIND_CHOICES, default=None,
                         help="what the files hold (default: inferred from the columns; folders are projects)")
-    parser.add_argument("--sheet", default=None, help="XLSX sheet to read (default: the first)")
+    parser.add_argument("--sheet", default=None, help="XLSX sheet to read (default: a sheet named after the kind; without --kind "
+                             "every sheet that holds a known table)")
     parser.add_argument("--map", action="append", default=[], metavar="COLUMN=NAME",
                         help="map a column in the file to a canonical name, e.g. --map Q2=text (repeatable)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
