@@ -399,6 +399,7 @@ def test_text_is_nfc_normalised(tmp_path):
     ("2025-02-03", "2025-02-03"), ("03-02-2025", "2025-02-03"), ("3-2-2025", "2025-02-03"),
     ("03/02/2025", "2025-02-03"), ("3.2.2025", "2025-02-03"), ("3 februari 2025", "2025-02-03"),
     ("2025-02-03 14:05:00", "2025-02-03"), ("2025-02-03T14:05", "2025-02-03"), ("03-02-25", "2025-02-03"),
+    ("3-feb-25", "2025-02-03"), ("feb 3, 2025", "2025-02-03"), ("03-02-2025 14:05", "2025-02-03"),
 ])
 def test_dates_iso_and_dutch_day_first(tmp_path, value, expected):
     df = load_stories(write(tmp_path / "s.csv", f"id;text;datum\nS1;x;{value}\n"))
@@ -417,8 +418,9 @@ def test_unlikely_dates_are_warnings(tmp_path):
 
 
 def test_area_names_are_a_warning_and_codes_are_normalised(tmp_path):
-    df = load_stories(write(tmp_path / "s.csv", "id;text;wijk\nS1;x;wk 990101\nS2;y;Centrum\nS3;z;GM9901\n"))
-    assert df["area"].tolist() == ["WK990101", "Centrum", "GM9901"]
+    df = load_stories(write(tmp_path / "s.csv", "id;text;wijk\nS1;x;wk 990101\nS2;y;Centrum\nS3;z;GM9901  \n"
+                                                "S4;q;NL01\nS5;r;BU99010101\n"))
+    assert df["area"].tolist() == ["WK990101", "Centrum", "GM9901", "NL01", "BU99010101"]
     assert any("1 value(s) are names, not CBS codes ('Centrum')" in w.message for w in df.attrs["warnings"])
 
 
