@@ -307,13 +307,6 @@ class StoryReader:
         text = text.lstrip("\ufeff")
         if len(text) >= 65536 and "\n" in text:
             text = text[: text.rfind("\n") + 1]  # whole records only
-        try:  # the loaders' sniffer: most consistent field count over the first records
-            from impactlib.io.readers import sniff_delimiter
-        except ImportError:  # pragma: no cover - io absent
-            first = _first_record(text)
-            counts = {s: _count_outside_quotes(first, s) for s in (",", ";", "\t", "|")}
-            sep = max(counts, key=lambda s: (counts[s], s == ","))
-            return enc, (sep if counts[sep] else ",")
         return enc, sniff_delimiter(text)
 
     def _csv_chunks(self, chunk_size: int) -> Iterator[List[Record]]:
@@ -524,25 +517,42 @@ class _Chain:
         pass
 
 
-def _first_record(text: str) -> str:
-    """The first CSV record of ``text`` (a header may hold quoted line breaks)."""
-    in_q = False
-    for i, ch in enumerate(text):
-        if ch == '"':
-            in_q = not in_q
-        elif ch == "\n" and not in_q:
-            return text[:i].rstrip("\r")
-    return text
+def sniff_delimiter(text: str) -> str:
+    """The delimiter (``,`` ``;`` tab ``|``) that splits the first records most consistently.
 
+    The same rule as the loaders of :mod:`impactlib.io` (which this module does not
+    import, to keep pandas out of ``impactlib tag``'s start-up).
 
-def _count_outside_quotes(line: str, sep: str) -> int:
-    n, in_q = 0, False
-    for ch in line:
-        if ch == '"':
-            in_q = not in_q
-        elif ch == sep and not in_q:
-            n += 1
-    return n
+    Examples
+    --------
+    >>> sniff_delimiter("a;b;c\\n1,5;2;3\\n")
+    ';'
+    >>> sniff_delimiter('id,text\\n1,"a; b"\\n')
+    ','
+    """
+    best: Tuple[Any, ...] = (False, 1, 0.0, 0)
+    choice = ","
+    for order, delim in enumerate([",", ";", "\t", "|"]):
+        counts: List[int] = []
+        try:
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
+                if row:
+                    counts.append(len(row))
+                if len(counts) >= 40:
+                    break
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        modal = collections.Counter(counts).most_common(1)[0][0]
+        width = max(counts[0], modal)
+        if width < 2:
+            continue
+        consistency = sum(c == width for c in counts) / len(counts)
+        score = (consistency >= 0.9, width if consistency >= 0.5 else 1, consistency, -order)
+        if score > best:
+            best, choice = score, delim
+    return choice
 
 
 def _s(v: Any) -> str:
