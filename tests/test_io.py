@@ -902,3 +902,11 @@ def test_arena_empty_role_is_a_located_error(tmp_path):
     p = write(tmp_path / "arena.csv", "activiteit,effect,belanghebbende,rol\nA,E,Gemeente,\nA,E,Corporatie,beide\n")
     with pytest.raises(ValidationError, match=r"arena\.csv:2: column 'role' is empty"):
         load_arena(p)
+
+
+def test_a_file_mixing_utf8_and_cp1252_is_read_with_a_warning(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_bytes("id;text\nS1;één café\n".encode("utf-8") + "S2;coördinator\n".encode("cp1252"))
+    df = load_stories(p)
+    assert df.attrs["encoding"] == "cp1252" and df.loc[1, "text"] == "coördinator"
+    assert any("mixes UTF-8 and cp1252" in w.message for w in df.attrs["warnings"])
