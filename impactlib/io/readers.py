@@ -281,13 +281,23 @@ def decode(data: bytes, file: str = "<file>") -> tuple[str, str, list[Problem]]:
         enc = "cp1252"
     except UnicodeDecodeError:
         text, enc = data.decode("latin-1"), "latin-1"
-    if re.search("[ÃÂ][\u0080-\u00bf\u2018-\u203a\u0152-\u017e]", text):
+    if enc == "cp1252" and re.search("[ÃÂ][\u0080-\u00bf\u2018-\u203a\u0152-\u017e]", text):
+        # some lines are UTF-8 and some cp1252 (rows pasted together from two exports): decode per line
+        parts, legacy = [], []
+        for i, line in enumerate(data.split(b"\n"), start=1):
+            try:
+                parts.append(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                parts.append(line.decode("cp1252", errors="replace"))
+                legacy.append(i)
+        shown = ", ".join(map(str, legacy[:10])) + (" …" if len(legacy) > 10 else "")
         problems.append(Problem(
             file, None, None, None,
-            f"the file mixes UTF-8 and {enc} (characters like 'Ã©' appear); read as {enc}; "
-            "check accented letters or save the file again as 'CSV UTF-8'",
+            f"the file mixes UTF-8 and cp1252: line(s) {shown} were read as cp1252, the rest as UTF-8; "
+            "check accented letters there or save the file again as 'CSV UTF-8'",
             severity="warning",
         ))
+        return "\n".join(parts), "mixed utf-8/cp1252", problems
     return text, enc, problems
 
 
