@@ -42,7 +42,7 @@ from typing import List, Optional, Sequence
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from corpus import vocabulary_stats, write_corpus  # noqa: E402
+from corpus import write_corpus  # noqa: E402
 
 TARGET_RATIO = 0.35
 TARGET_1M_SECONDS = 90.0
@@ -50,13 +50,22 @@ TARGET_PEAK_MB = 1024.0
 
 
 def read_texts(path: Path) -> List[str]:
-    """All texts of a corpus CSV, in order."""
-    csv.field_size_limit(1 << 30)
-    with open(path, encoding="utf-8", newline="") as fh:
-        r = csv.reader(fh)
-        header = next(r)
-        i = header.index("text")
-        return [row[i] for row in r]
+    """All texts of a stories file (CSV/XLSX/JSONL, Dutch headers too), in order."""
+    from impactlib.nlp.runner import StoryReader
+
+    return [rec[1] for chunk in StoryReader(path).chunks(10_000) for rec in chunk]
+
+
+def text_stats(texts: Sequence[str]) -> dict:
+    """Stories, whitespace words and distinct lower-cased word types."""
+    types: set = set()
+    words = 0
+    for t in texts:
+        w = t.lower().split()
+        words += len(w)
+        types.update(w)
+    return {"stories": len(texts), "tokens": words, "types": len(types),
+            "tokens_per_story": words / max(len(texts), 1)}
 
 
 def bare_tokenizer(texts: Sequence[str], repeat: int = 2) -> tuple[float, int, float]:
@@ -192,17 +201,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     a = p.parse_args(argv)
 
-    corpus = a.corpus or Path(tempfile.gettempdir()) / f"impactlib_bench_corpus_{a.n}_{a.seed}.csv"
     print(f"load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}; cores: {os.cpu_count()}")
-    if not corpus.exists() or count_rows(corpus) != a.n:
-        t0 = time.perf_counter()
-        write_corpus(corpus, a.n, seed=a.seed)
-        print(f"generated {a.n:,} stories in {time.perf_counter() - t0:.1f} s -> {corpus}")
-    stats = vocabulary_stats(corpus)
+    if a.corpus is not None and a.corpus.exists():
+        corpus = a.corpus  # a given corpus is used as it is (any size, CSV/XLSX/JSONL)
+    else:
+        corpus = a.corpus or Path(tempfile.gettempdir()) / f"impactlib_bench_corpus_{a.n}_{a.seed}.csv"
+        if not corpus.exists() or count_rows(corpus) != a.n:
+            t0 = time.perf_counter()
+            write_corpus(corpus, a.n, seed=a.seed)
+            print(f"generated {a.n:,} stories in {time.perf_counter() - t0:.1f} s -> {corpus}")
+    texts = read_texts(corpus)
+    stats = text_stats(texts)
     print(f"corpus: {stats['stories']:,} stories, {stats['tokens']:,} words ({stats['tokens_per_story']:.1f} per story), "
           f"{stats['types']:,} distinct word types; {corpus.stat().st_size / 1e6:.1f} MB")
 
-    texts = read_texts(corpus)
     bare_s, tokens, bare_cpu = bare_tokenizer(texts)
     bare_rate = len(texts) / bare_s
     del texts
@@ -225,7 +237,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             out = Path(tmp) / f"tagged_{jobs}.csv"
             extra = ["--segments", str(Path(tmp) / f"segments_{jobs}.csv")] if a.segments else []
             wall, pss_mb, cpu = run_tag(corpus, jobs, out, extra)
-            rows = count_rows(out)
+            rows = count_rows(out)  # TAGGED.csv is always UTF-8 CSV with a header
             if rows != stats["stories"]:
                 raise SystemExit(f"--jobs {jobs}: {rows} rows written for {stats['stories']} stories")
             rate = stats["stories"] / wall
