@@ -232,6 +232,11 @@ def test_cli_file_not_found_and_bad_options(tmp_path, capsys):
     assert "--chunk-size must be at least 1" in capsys.readouterr().err
     assert main(["tag", str(src), "--codebook", str(tmp_path / "cb.yaml")]) == 1
     assert "--codebook" in capsys.readouterr().err
+    same = str(tmp_path / "out.csv")
+    assert main(["tag", str(src), "-o", same, "--segments", same]) == 1
+    assert "give them different file names" in capsys.readouterr().err
+    assert main(["tag", str(src), "-o", str(tmp_path / "no" / "dir.csv")]) == 1
+    assert "does not exist; create it first" in capsys.readouterr().err
 
 
 requires_engine = pytest.mark.skipif(importlib.util.find_spec("impactlib.nlp.engine") is None,

@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs and args.jobs > 0 else (os.cpu_count() or 1)
     if args.output == "-" and args.segments == "-":
         raise ImpactError("--segments - and -o - cannot both write to stdout; give --segments a file name")
+    if (args.segments not in (None, "-") and args.output != "-"
+            and os.path.abspath(args.segments) == os.path.abspath(args.output)):
+        raise ImpactError(f"-o and --segments both name {args.output}; give them different file names")
     for opt, path in (("--codebook", args.codebook), ("--model", args.model), ("--activities", args.activities)):
         if path is not None and not os.path.exists(path):
             raise ImpactError(f"{opt} {path}: not found; check the path or leave {opt} out for the default")
