@@ -911,3 +911,10 @@ def test_a_file_mixing_utf8_and_cp1252_is_read_with_a_warning(tmp_path):
     assert df.attrs["encoding"] == "mixed utf-8/cp1252"
     assert df["text"].tolist() == ["één café", "coördinator"]
     assert any("mixes UTF-8 and cp1252: line(s) 3 were read as cp1252" in w.message for w in df.attrs["warnings"])
+
+
+def test_created_at_keeps_fractional_seconds(tmp_path):
+    p = write(tmp_path / "codes.csv", "story_id,dimension,value,coder,created_at\n"
+                                      "S1,valence,positive,a,2026-11-27T00:04:01.754694Z\n"
+                                      "S1,directness,direct,a,2026-11-27 01:04:01.5+01:00\n")
+    assert load_codes(p)["created_at"].tolist() == ["2026-11-27T00:04:01.754694Z", "2026-11-27T00:04:01.500000Z"]

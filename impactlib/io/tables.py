@@ -979,6 +979,7 @@ def _int_positions(ctx: _Ctx, s: pd.Series, canon: str) -> pd.Series:
                     dtype="Int64")
 
 
+_ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _ISO_DT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$", re.I)
 
 
@@ -986,6 +987,10 @@ def _created_at(ctx: _Ctx, s: pd.Series) -> pd.Series:
     def conv(v: Any) -> Any:
         ts = None
         try:
+            if isinstance(v, str) and _ISO_UTC.match(v.strip()):
+                ts = pd.Timestamp(v.strip())
+                if 1900 <= ts.year <= 2200:
+                    return v.strip()  # already canonical: keep it exactly (round trips stay identical)
             if isinstance(v, str) and _ISO_DT.match(v.strip()):
                 ts = pd.Timestamp(v.strip())
             else:
@@ -994,7 +999,7 @@ def _created_at(ctx: _Ctx, s: pd.Series) -> pd.Series:
             if ts is None or ts is pd.NaT or not 1900 <= ts.year <= 2200:
                 return None
             ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-            return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+            return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if ts.microsecond else "%Y-%m-%dT%H:%M:%SZ")
         except (ValueError, TypeError, OverflowError):
             return None
 
