@@ -70,6 +70,9 @@ OTHERS_WEIGHT = 0.0
 NO_OVERLAP_PRIOR = -0.1
 CHANGE_ONLY_SCORE = 0.25
 CHAIN_WEIGHT = 1.2
+PARTICIPANT_INTENDED = 0.0
+MAIN_CHANGE_ONLY_PENALTY = 0.3
+MAIN_FIRST_PENALTY = 0.5
 
 # token feature flags ----------------------------------------------------------------------
 NEG = 1
@@ -711,6 +714,9 @@ class ImpactSuggester:
             score = CHANGE_ONLY_SCORE
             val_ev = [f"verandering zonder waarderend woord ({cue}): standaard positief"]
             negs = []
+            change_only = True
+        else:
+            change_only = False
         valence = "positive" if score > 0 else "negative"
         v_conf = 0.5 + 0.45 * math.tanh(abs(score) / 0.8)
         # ---------------- intentionality
@@ -750,8 +756,10 @@ class ImpactSuggester:
             i_score = NO_OVERLAP_PRIOR + 0.6 * min(len(overlap), 2) + 0.4 * min(len(cluster), 2)
         i_score += 0.4 * len(intended_cues[:2])
         i_score -= 0.9 * len(side[:2])
-        if not participant and who_group is not None:
-            i_score -= 0.9 if not overlap else 0.4
+        if participant:
+            i_score += PARTICIPANT_INTENDED
+        elif who_group is not None:
+            i_score -= 0.9 if not (overlap or cluster) else 0.4
         intentionality = "intended" if i_score >= 0 else "unintended"
         i_conf = 0.5 + 0.45 * math.tanh(abs(i_score) / 0.9)
         d_score = 0.0  # > 0 -> indirect
@@ -820,6 +828,7 @@ class ImpactSuggester:
             "strength": strength,
             "info": info,
             "lemmas": lemmas,
+            "change_only": change_only,
             "now": bool(flags_all & NOW),
             "before": bool(flags_all & BEFORE),
             "change": bool(flags_all & (NOW | DEC)),
@@ -965,7 +974,9 @@ class ImpactSuggester:
         for idx, seg in enumerate(segments):
             ov = len(seg["lemmas"] & why_lemmas)
             key = (seg["weight"] + MAIN_WHY_WEIGHT * min(ov, 2) - MAIN_ORDER_WEIGHT * idx / max(n, 1)
-                   + MAIN_AGREE_WEIGHT * (seg["valence"] == story_valence))
+                   + MAIN_AGREE_WEIGHT * (seg["valence"] == story_valence)
+                   - MAIN_CHANGE_ONLY_PENALTY * seg["change_only"]
+                   - MAIN_FIRST_PENALTY * (idx == 0 and n > 2))
             if best_key is None or key > best_key:
                 best, best_key = idx, key
         v_conf = round(0.5 + 0.45 * math.tanh(abs(total) / 1.0), 3)
