@@ -257,8 +257,8 @@ def test_user_domain_lexicon_changes_valence(tmp_path):
     base["dimensions"]["valence"]["values"]["positive"]["patterns"].append("klusgroep")
     p = tmp_path / "cb.yaml"
     p.write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
-    default_row, _ = ImpactEngine().tag_text("Er is nu een klusgroep.", BUURTKAMER)
-    row, _ = ImpactEngine(p).tag_text("Er is nu een klusgroep.", BUURTKAMER)
+    default_row, _ = ImpactEngine().tag_text("Er is een klusgroep.", BUURTKAMER)
+    row, _ = ImpactEngine(p).tag_text("Er is een klusgroep.", BUURTKAMER)
     assert default_row["valence"] == ""
     assert row["valence"] == "positive"
 

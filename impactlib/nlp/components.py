@@ -476,7 +476,8 @@ class ImpactSuggester:
                 continue
             lemmas.add(lm)
             lemmas.add(w)
-        clusters = [name for name, members in L.GOAL_CLUSTERS.items() if lemmas & members]
+        # a cluster is activated by a distinctive word of the goal, not by 'kind' or 'hulp'
+        clusters = [name for name, members in L.GOAL_CLUSTERS.items() if lemmas & (members - L.GENERIC_GOAL_WORDS)]
         # a theme's lemma (e.g. 'schulden') in the goal also activates the codebook theme words
         cluster_words = set()
         for name in clusters:

@@ -268,6 +268,14 @@ OUTCOME_WORDS = frozenset({
     "verslechtering", "doel", "doelstelling", "streefcijfer", "vordering", "voortgang",
 })
 
+#: Words too general to tell which goal cluster a goal is about.
+GENERIC_GOAL_WORDS = frozenset({
+    "kind", "ouder", "groep", "school", "werk", "hulp", "helpen", "rust", "rustig", "thuis", "huis",
+    "tijd", "samen", "zorg", "zorgen", "weer", "opnieuw", "mens", "problemen", "probleem", "jongere",
+    "avond", "begeleiding", "moeder", "vader", "zoon", "dochter", "vrij", "uit", "vol", "houden",
+    "zeggen", "nee", "delen", "leren", "energie", "informatie", "steun", "zeker", "eigen", "zelf",
+})
+
 #: Function words ignored in goal overlap and language detection.
 STOPWORDS = frozenset("""
 de het een en of maar dat die dit deze is zijn was waren ben bent heb hebt heeft hebben had
