@@ -158,3 +158,14 @@ def test_dutch_section_and_table_names_in_project_toml(tmp_path):
         '[kolommen.verhalen]\n"Volgnr" = "story_id"\n', encoding="utf-8")
     proj = load_project(root)
     assert proj.stories["story_id"].iloc[0] == "V001" and len(proj.indicators) == 20
+
+
+def test_header_only_optional_table_is_read_as_absent(tmp_path):
+    root = copy_project(tmp_path)
+    (root / "msc_rondes.csv").write_text("ronde;panel;domein;verhaal_id;geselecteerd;motivatie\n", encoding="utf-8")
+    proj = load_project(root)
+    assert proj.msc is None
+    assert any("the msc table has no rows yet" in w.message for w in proj.warnings)
+    (root / "verhalen_export.csv").write_text("Volgnr;Verhaal\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="header but no data rows"):
+        load_project(root)

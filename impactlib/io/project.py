@@ -267,6 +267,12 @@ def load_project(path: str | os.PathLike) -> Project:
             raw = _as_raw(target, sheet, kind, display=_rel(target))
             df = NORMALISERS[kind](raw, mapping)
         except ValidationError as exc:
+            errs = [pr for pr in exc.problems if pr.severity == "error"]
+            if kind != "stories" and len(errs) == 1 and "header but no data rows" in errs[0].message:
+                problems.append(Problem(errs[0].file, None, None, None,
+                                        f"the {kind} table has no rows yet; the project is read without it",
+                                        severity="warning"))
+                continue
             problems.extend(exc.problems)
             continue
         except ImpactError as exc:
