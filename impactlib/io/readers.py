@@ -35,7 +35,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 import re
 import zipfile
@@ -47,7 +46,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from impactlib.errors import ImpactError, Problem, ValidationError
+from impactlib.errors import Problem, ValidationError
 
 #: Extensions read as delimited text.
 TEXT_EXTENSIONS = {".csv", ".tsv", ".tab", ".txt", ".dat", ""}
