@@ -918,3 +918,10 @@ def test_created_at_keeps_fractional_seconds(tmp_path):
                                       "S1,valence,positive,a,2026-11-27T00:04:01.754694Z\n"
                                       "S1,directness,direct,a,2026-11-27 01:04:01.5+01:00\n")
     assert load_codes(p)["created_at"].tolist() == ["2026-11-27T00:04:01.754694Z", "2026-11-27T00:04:01.500000Z"]
+
+
+def test_mapping_written_the_other_way_round_is_understood(tmp_path):
+    p = write(tmp_path / "s.csv", "Q1,Q2\nS1,Het verhaal\n")
+    df = load_stories(p, mapping={"story_id": "Q1", "text": "Q2"})
+    assert df.loc[0, "text"] == "Het verhaal"
+    assert any("is read as 'Q2' → 'text'" in w.message for w in df.attrs["warnings"])

@@ -270,6 +270,14 @@ def resolve_columns(
         by_key.setdefault(column_key(col), col)
     for src, dst in (mapping or {}).items():
         col = src if src in columns else by_key.get(column_key(src))
+        if col is None and src in CANONICAL[kind]:  # written the other way round: {"text": "Q2"}
+            rev = dst if dst in columns else by_key.get(column_key(dst))
+            if rev is not None:
+                res.problems.append(Problem(
+                    file, None, rev, None,
+                    f"the column mapping {src!r} = {dst!r} is read as {rev!r} → {src!r}; write it as "
+                    f"\"{rev}\" = \"{src}\" (column in file = canonical name)", severity="warning"))
+                col, dst = rev, src
         if col is None:
             res.problems.append(Problem(
                 file, None, str(src), None,
