@@ -163,3 +163,15 @@ def test_workbook_with_several_tables_checks_each_sheet(capsys, tmp_path):
     assert "sheet(s) 'Toelichting' skipped" in out
     assert "(stories, 1 rows, xlsx, sheet 'Verhalen')" in out
     assert "alles.xlsx[Indicatoren]:2: column '2024K1': 'twaalf' is not a number" in out
+
+
+def test_codebook_files_are_checked_too(capsys, tmp_path):
+    from impactlib.codebook import _default_path
+
+    code, out = run(capsys, str(_default_path()))
+    assert code == 0 and "(codebook 'impactlib-standaard'" in out
+    bad = tmp_path / "codebook.yaml"
+    bad.write_text('name: x\nversion: "1"\ndimensions:\n  valence:\n    values: {positive: {label: p}, onzin: {}}\n',
+                   encoding="utf-8")
+    code, out = run(capsys, str(bad))
+    assert code == 1 and "unknown value 'onzin'" in out

@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-KIND_CHOICES = ("stories", "activities", "indicators", "msc", "arena", "codes", "project")
+KIND_CHOICES = ("stories", "activities", "indicators", "msc", "arena", "codes", "project", "codebook")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -42,6 +42,21 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     parser.set_defaults(func=run)
     return parser
+
+
+def _is_codebook(path: Path, kind: str | None) -> bool:
+    if kind == "codebook":
+        return True
+    if kind is not None or not path.is_file() or path.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and bool({"dimensions", "themes"} & set(data)) and not (
+        {"files", "columns", "sheets"} & set(data))
 
 
 def _is_project(path: Path, kind: str | None) -> bool:
@@ -112,6 +127,13 @@ def _validate_one(path_text: str, kind: str | None, sheet: str | None, quiet: bo
         if not path.exists():
             print(f"FAIL {path_text}: no such file or folder; check the path", file=out)
             return False
+        if _is_codebook(path, kind):
+            from impactlib.codebook import load_codebook
+
+            cb = load_codebook(path)
+            print(f"OK {path_text} (codebook {cb.name!r} version {cb.version}, {len(cb.dimensions)} dimensions, "
+                  f"{len(cb.themes)} themes)", file=out)
+            return True
         if _is_project(path, kind):
             proj = load_project(path)
             parts = [f"{k} {len(df)}" for k, df in proj.tables().items()]
