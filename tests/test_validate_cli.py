@@ -175,3 +175,11 @@ def test_codebook_files_are_checked_too(capsys, tmp_path):
                    encoding="utf-8")
     code, out = run(capsys, str(bad))
     assert code == 1 and "unknown value 'onzin'" in out
+
+
+def test_project_with_an_invalid_codebook_fails(capsys, tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(FIX / "project_nl", root)
+    (root / "codebook.yaml").write_text("name: x\nversion: '1'\ndimensions:\n  kleur: {}\n", encoding="utf-8")
+    code, out = run(capsys, str(root))
+    assert code == 1 and "kleur" in out

@@ -136,6 +136,10 @@ def _validate_one(path_text: str, kind: str | None, sheet: str | None, quiet: bo
             return True
         if _is_project(path, kind):
             proj = load_project(path)
+            if proj.codebook_path is not None:  # the project's own codebook must be valid too
+                from impactlib.codebook import load_codebook
+
+                load_codebook(proj.codebook_path)
             parts = [f"{k} {len(df)}" for k, df in proj.tables().items()]
             print(f"OK {path_text} (project {proj.name!r}: {', '.join(parts) or 'no tables'}"
                   f"{'; synthetic' if proj.synthetic else ''})", file=out)
