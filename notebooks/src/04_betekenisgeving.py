@@ -48,7 +48,8 @@ has_track = has_stories and "track" in stories.columns and stories["track"].notn
 msc_stories = stories[stories["track"] == "betekenisgeving"] if has_track else stories
 n_msc = 0 if msc_stories is None else len(msc_stories)
 note(f"Project: {project.name}. {n_msc} verhalen in het spoor betekenisgeving"
-     + (f" (van {len(stories)} in totaal)" if has_track else " (het project kent geen sporen: alle verhalen tellen mee)")
+     + (f" (van {len(stories)} in totaal)" if has_track
+        else " (het project kent geen sporen: alle verhalen tellen mee)")
      + (f"; {msc['round'].nunique()} selectieronde(s) met {msc['panel'].nunique()} panel(s)." if has_msc
         else "; geen MSC-selectierondes."), warning=not has_msc)
 
