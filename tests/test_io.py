@@ -925,3 +925,10 @@ def test_mapping_written_the_other_way_round_is_understood(tmp_path):
     df = load_stories(p, mapping={"story_id": "Q1", "text": "Q2"})
     assert df.loc[0, "text"] == "Het verhaal"
     assert any("is read as 'Q2' → 'text'" in w.message for w in df.attrs["warnings"])
+
+
+def test_file_without_header_row_says_so(tmp_path):
+    p = write(tmp_path / "stories.csv", "S001;Sinds de huiswerkklas haal ik betere cijfers en durf ik meer te vragen;3-2-2025\n"
+                                        "S002;Mijn moeder is rustiger;4-2-2025\n")
+    with pytest.raises(ValidationError, match=r"the header line looks like data .*add a header row"):
+        load_stories(p)

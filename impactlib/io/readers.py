@@ -487,6 +487,8 @@ def _finish(raw_rows: list[list[Any]], lines: list[int], table: RawTable, header
             ))
     problems.extend(_capped(short, file, "too few values"))
     for i in range(width):
+        if i < len(header) and header[i] is not None and str(header[i]).strip():
+            continue  # only blank-named columns are dropped when empty
         for r in body:
             if i < len(r) and r[i] not in (None, "") and str(r[i]).strip() != "":
                 with_data.add(i)

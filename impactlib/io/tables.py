@@ -425,6 +425,11 @@ def _missing_hints(raw: RawTable, kind: str, missing: list[str], mapped: set[str
         qs = [f"{c} = {q[:50]!r}" for c, q in raw.questions.items() if c in free and re.match(r"Q\d", c)]
         if qs:
             hints.append("questions in this Qualtrics export: " + "; ".join(qs[:8]))
+    looks_like_data = [c for c in raw.frame.columns if len(str(c)) > 60 or parse_date(str(c)) is not None
+                       or re.fullmatch(r"[+-]?\d+(?:[.,]\d+)?", str(c).strip())]
+    if looks_like_data and len(looks_like_data) * 3 >= len(raw.frame.columns):
+        hints.append(f"the header line looks like data ({', '.join(repr(str(c)[:30]) for c in looks_like_data[:3])}); "
+                     "add a header row with column names as the first line")
     if "story_id" in missing and "story_id" in CANONICAL[kind]:
         hints.append("without ids, add a column story_id and number the rows (1, 2, 3 … in Excel)")
     return ("; " + "; ".join(hints)) if hints else ""
