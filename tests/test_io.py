@@ -332,7 +332,7 @@ def test_limesurvey_export():
 
 def test_missing_required_columns_list_the_columns_found(tmp_path):
     p = write(tmp_path / "stories.csv", "verhaal_id;datum\nS1;1-1-2025\n")
-    with pytest.raises(ValidationError, match=r"stories\.csv: missing required column\(s\) 'text' for a stories "
+    with pytest.raises(ValidationError, match=r"stories\.csv:1: missing required column\(s\) 'text' for a stories "
                                               r"table; columns found: 'verhaal_id', 'datum'; accepted names — "
                                               r"text: text, verhaal, tekst"):
         load_stories(p)

@@ -141,6 +141,7 @@ class RawTable:
     sheet: str | None = None
     row_files: list[str] | None = None
     questions: dict[str, str] = field(default_factory=dict)
+    header_line: int | None = None
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -451,6 +452,7 @@ def _finish(raw_rows: list[list[Any]], lines: list[int], table: RawTable, header
         ))
     header = raw_rows[header_pos]
     header_line = lines[header_pos]
+    table.header_line = header_line
     body = raw_rows[header_pos + 1:]
     body_lines = lines[header_pos + 1:]
     foot = _footnote_rows(body, _filled(header))

@@ -397,10 +397,11 @@ def _prepare(raw: RawTable, kind: str, mapping: Mapping[str, str] | None,
         accepted = "; ".join(
             f"{c}: " + ", ".join([c] + [a for a in ALIASES[kind].get(c, ())][:6]) for c in missing)
         hints = _missing_hints(raw, kind, missing, set(res.rename))
-        ctx.add(None, None, None,
+        ctx.problems.append(Problem(
+                raw.file, raw.header_line, None, None,
                 f"missing required column(s) {', '.join(map(repr, missing))} for a {kind} table; "
                 f"columns found: {found}; accepted names — {accepted}; rename a column or map it "
-                f"(mapping=… or [columns.{kind}] in the project file){hints}")
+                f"(mapping=… or [columns.{kind}] in the project file){hints}"))
     if len(frame) == 0 and not raw.errors:
         ctx.add(None, None, None, "the table has a header but no data rows; add rows below the header "
                 f"(columns found: {', '.join(repr(c) for c in raw.frame.columns)})")
