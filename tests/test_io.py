@@ -932,3 +932,14 @@ def test_file_without_header_row_says_so(tmp_path):
                                         "S002;Mijn moeder is rustiger;4-2-2025\n")
     with pytest.raises(ValidationError, match=r"the header line looks like data .*add a header row"):
         load_stories(p)
+
+
+@pytest.mark.parametrize("orient", ["records", "columns", "list"])
+def test_json_tables_in_common_shapes(tmp_path, orient):
+    df = pd.DataFrame({"story_id": ["A", "B"], "text": ["een", "twee"]})
+    p = tmp_path / "stories.json"
+    if orient == "list":
+        p.write_text('{"story_id": ["A", "B"], "text": ["een", "twee"]}', encoding="utf-8")
+    else:
+        p.write_text(df.to_json(orient=orient, force_ascii=False), encoding="utf-8")
+    assert load_stories(p)["text"].tolist() == ["een", "twee"]

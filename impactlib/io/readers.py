@@ -725,7 +725,16 @@ def _read_json(path: Path, data: bytes, file: str) -> RawTable:
         return table
     if isinstance(obj, dict):
         lists = [v for v in obj.values() if isinstance(v, list)]
-        obj = lists[0] if len(lists) == 1 else [obj]
+        if obj and all(isinstance(v, dict) for v in obj.values()):  # pandas to_json(orient="columns")
+            index = list(dict.fromkeys(k for v in obj.values() for k in v))
+            obj = [{col: obj[col].get(i) for col in obj} for i in index]
+        elif len(lists) == 1 and all(isinstance(r, dict) for r in lists[0]):  # {"stories": [...]}
+            obj = lists[0]
+        elif lists and all(isinstance(v, list) for v in obj.values()) and len({len(v) for v in obj.values()}) == 1:
+            n = len(lists[0])  # {"story_id": [...], "text": [...]}
+            obj = [{col: obj[col][i] for col in obj} for i in range(n)]
+        else:
+            obj = [obj]
     if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
         table.problems.append(Problem(file, None, None, None,
                                       "expected a JSON array of objects (one per row) or JSON Lines"))
