@@ -943,3 +943,15 @@ def test_json_tables_in_common_shapes(tmp_path, orient):
     else:
         p.write_text(df.to_json(orient=orient, force_ascii=False), encoding="utf-8")
     assert load_stories(p)["text"].tolist() == ["een", "twee"]
+
+
+def test_gzipped_csv_and_jsonl(tmp_path):
+    import gzip
+
+    (tmp_path / "s.csv.gz").write_bytes(gzip.compress("id;tekst\nS1;één\n".encode("utf-8")))
+    (tmp_path / "s.jsonl.gz").write_bytes(gzip.compress(b'{"story_id": "J1", "text": "x"}\n'))
+    assert load_stories(tmp_path / "s.csv.gz")["text"].tolist() == ["één"]
+    assert load_stories(tmp_path / "s.jsonl.gz")["story_id"].tolist() == ["J1"]
+    (tmp_path / "s.csv").write_bytes(gzip.compress(b"id;tekst\nS1;x\n"))
+    with pytest.raises(ValidationError, match="looks like a gzip archive"):
+        load_stories(tmp_path / "s.csv")

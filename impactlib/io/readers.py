@@ -820,6 +820,16 @@ def read_raw(path: str | os.PathLike, sheet: str | int | None = None, *, prefer:
         return RawTable(pd.DataFrame(), np.zeros(0, np.int64), file, p, ext[1:], problems=[Problem(
             file, None, None, None, "OpenDocument files are not supported; save it as .xlsx or as CSV")])
     data = p.read_bytes()
+    if ext == ".gz" and data.startswith(b"\x1f\x8b"):  # stories.csv.gz, stories.jsonl.gz
+        import gzip
+        import zlib
+
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            return RawTable(pd.DataFrame(), np.zeros(0, np.int64), file, p, "gzip", problems=[Problem(
+                file, None, None, None, f"cannot decompress this .gz file ({exc}); it is damaged")])
+        ext = Path(p.stem).suffix.lower()
     if not data.strip():
         return RawTable(pd.DataFrame(), np.zeros(0, np.int64), file, p, "csv", problems=[Problem(
             file, None, None, None, "the file is empty; export the table with a header row and data rows")])
