@@ -40,7 +40,7 @@ from impactlib.io.tables import NORMALISERS, _as_raw
 #: File names tried for a project file in a folder.
 PROJECT_FILES = ("project.toml", "impactlib.toml", "project.yaml", "project.yml")
 #: Table file extensions, in order of preference when several files match.
-TABLE_EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".tsv", ".jsonl", ".ndjson", ".json", ".txt")
+TABLE_EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".tsv", ".jsonl", ".ndjson", ".json", ".txt", ".gz")
 #: Conventional file-name stems per kind (glob patterns without extension), best first.
 CONVENTIONAL: dict[str, tuple[str, ...]] = {
     "stories": ("stories", "verhalen", "stories*", "verhalen*"),
