@@ -19,6 +19,8 @@ infer_kind(columns, filename=None)
     The kind a set of headers belongs to.
 load_project(path) -> Project
     A folder with ``project.toml`` (or conventional file names), or the file itself.
+project_problems(path) -> (Project or None, problems)
+    The same without raising (for notebooks that show what is wrong).
 
 Every loaded table carries ``df.attrs``: ``source`` (file name), ``path``,
 ``encoding``, ``delimiter``, ``sheet``, ``format``, ``kind``, ``lines`` (source
@@ -37,7 +39,7 @@ Examples
 
 from impactlib.errors import Problem, ValidationError
 from impactlib.io.columns import ALIASES, CANONICAL, KINDS, REQUIRED, column_key, infer_kind, resolve_columns
-from impactlib.io.project import Project, load_project
+from impactlib.io.project import Project, load_project, project_problems
 from impactlib.io.readers import SourceLines, read_table
 from impactlib.io.tables import (
     CODE_SOURCES,
@@ -67,6 +69,7 @@ __all__ = [
     "load_table",
     "infer_kind",
     "load_project",
+    "project_problems",
     "Project",
     "SourceLines",
     "Problem",
