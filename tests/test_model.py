@@ -1,0 +1,321 @@
+"""Tests for impactlib.nlp.model: the learnable layer (sklearn contract, JSON persistence, combine)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import KFold, cross_val_predict, cross_val_score
+from sklearn.utils.validation import check_is_fitted
+from sklearn.exceptions import NotFittedError
+
+from impactlib.errors import ModelError
+from impactlib.nlp.model import (
+    DEFAULT_MODEL_DIR,
+    DIMENSIONS,
+    LABELS,
+    MODEL_FILE,
+    ImpactModel,
+    active_learning_order,
+    combine,
+    is_model_dir,
+    kappa_scorer,
+    load_model,
+    margins,
+    story_level_codes,
+)
+
+GOAL = "Ontmoeting tussen buurtbewoners bevorderen en eenzaamheid onder (oudere) bewoners verminderen."
+SCHOOL = "Schoolprestaties van kinderen verbeteren en schooluitval voorkomen."
+
+# (text, goal, role, valence, intentionality, directness)
+_STORIES = [
+    ("Ik voel me niet meer eenzaam sinds ik naar de buurtkamer ga.", GOAL, "deelnemer", "positive", "intended", "direct"),
+    ("Ik heb nieuwe vrienden gemaakt en ben minder alleen.", GOAL, "deelnemer", "positive", "intended", "direct"),
+    ("Ik ben nog steeds heel eenzaam, er is geen verbetering.", GOAL, "deelnemer", "negative", "intended", "direct"),
+    ("Ik kom er niet meer, ik voelde me er alleen en eenzaam.", GOAL, "deelnemer", "negative", "intended", "direct"),
+    ("Mijn buurvrouw heeft nu meer rust doordat haar moeder daar koffie drinkt.", GOAL, "buurtbewoner",
+     "positive", "unintended", "indirect"),
+    ("De vrijwilligers zijn overbelast geraakt en twee zijn gestopt.", GOAL, "vrijwilliger",
+     "negative", "unintended", "indirect"),
+    ("Zijn cijfers zijn omhoog gegaan en hij haalt voldoendes.", SCHOOL, "ouder", "positive", "intended", "direct"),
+    ("Haar rapport is slechter en ze heeft geen motivatie meer voor school.", SCHOOL, "docent",
+     "negative", "intended", "direct"),
+    ("Zijn broertje doet nu ook mee, waardoor het thuis rustiger is.", SCHOOL, "ouder",
+     "positive", "unintended", "indirect"),
+    ("De juf klaagt dat de klas onrustig is geworden door de extra groep.", SCHOOL, "docent",
+     "negative", "unintended", "indirect"),
+    ("Ik durf weer contact te maken met mensen in de wijk.", GOAL, "deelnemer", "positive", "intended", "direct"),
+    ("Onverwacht is de straat schoner geworden, de buren helpen elkaar.", GOAL, "buurtbewoner",
+     "positive", "unintended", "indirect"),
+]
+
+
+def _data(n_repeat: int = 2):
+    rows = []
+    for k in range(n_repeat):
+        for i, (text, goal, role, v, it, d) in enumerate(_STORIES):
+            suffix = "" if k == 0 else f" Dat zei ik al in gesprek {k}."
+            rows.append({"story_id": f"S{k}{i:02d}", "text": text + suffix, "activity_goal": goal,
+                         "storyteller_role": role, "valence": v, "intentionality": it, "directness": d})
+    df = pd.DataFrame(rows)
+    return df[["story_id", "text", "activity_goal", "storyteller_role"]], df[list(DIMENSIONS)]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return _data()
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    return ImpactModel(use_rules=False).fit(X, y)
+
+
+def test_fit_predict_small_set(fitted, data):
+    X, y = data
+    pred = fitted.predict(X)
+    assert pred.shape == (len(X), 3)
+    for j, d in enumerate(DIMENSIONS):
+        assert set(pred[:, j]) <= set(LABELS[d])
+        # a linear model with these features separates its own training data well
+        assert (pred[:, j] == y[d].to_numpy()).mean() >= 0.9
+    probas = fitted.predict_proba(X)
+    assert len(probas) == 3
+    for p in probas:
+        assert p.shape == (len(X), 2)
+        np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    assert fitted.dimensions_ == list(DIMENSIONS)
+    assert fitted.training_["n_samples"] == len(X)
+    assert len(fitted.training_["fingerprint"]) == 64
+    check_is_fitted(fitted)
+
+
+def test_fit_returns_self_and_accepts_records_and_series(data):
+    X, y = data
+    m = ImpactModel(use_rules=False, use_char=False)
+    assert m.fit(X.to_dict("records"), y) is m
+    a = m.predict_proba(X)
+    b = m.predict_proba(pd.Series(X.to_dict("records")))
+    for pa, pb in zip(a, b):
+        np.testing.assert_allclose(pa, pb)
+
+
+def test_unfitted_model_raises():
+    with pytest.raises(NotFittedError):
+        ImpactModel().predict([{"text": "Ik ben blij."}])
+
+
+def test_negation_marks_words(fitted):
+    from impactlib.nlp.model import _lemma_string, _resources, _tokens
+
+    s = _lemma_string(_tokens("Ik ben niet meer eenzaam, maar wel moe."), _resources()["negators"])
+    assert "neg_eenzaam" in s.split()
+    assert "moe" in s.split()
+
+
+def test_get_set_params_and_clone(fitted):
+    params = fitted.get_params()
+    assert params["use_rules"] is False and "C" in params
+    c = clone(fitted)
+    assert c.get_params() == params
+    assert not hasattr(c, "estimators_")
+    c.set_params(C=0.5)
+    assert c.C == 0.5 and fitted.C != 0.5
+
+
+def test_cross_val_score_and_predict(data):
+    X, y = data
+    cv = KFold(3, shuffle=True, random_state=0)
+    m = ImpactModel(use_rules=False, use_char=False)
+    scores = cross_val_score(m, X, y, cv=cv)
+    assert scores.shape == (3,) and np.all(np.isfinite(scores))
+    per_dim = cross_val_score(m, X, y, cv=cv, scoring=kappa_scorer("directness"))
+    assert per_dim.shape == (3,) and np.all((per_dim >= -1) & (per_dim <= 1))
+    pred = cross_val_predict(m, X, y, cv=cv)
+    assert pred.shape == (len(X), 3)
+    probas = cross_val_predict(m, X, y, cv=cv, method="predict_proba")
+    assert len(probas) == 3 and probas[0].shape == (len(X), 2)
+
+
+def test_rules_as_stacking_features(data):
+    X, y = data
+    m = ImpactModel(use_char=False).fit(X, y)  # runs the rule engine for its features
+    assert any(n.startswith("r:rules_") for n in m.feature_names_)
+    # rule values given as columns are used without re-running the engine
+    Xr = X.copy()
+    for d in DIMENSIONS:
+        Xr[f"rules_{d}"] = y[d]
+        Xr[f"rules_{d}_confidence"] = 0.9
+    p = m.predict(Xr)
+    assert p.shape == (len(X), 3)
+
+
+def test_missing_codes_are_left_out(data):
+    X, y = data
+    y2 = y.copy()
+    y2.loc[0, "valence"] = ""
+    y2.loc[1, "directness"] = None
+    m = ImpactModel(use_rules=False, use_char=False).fit(X, y2)
+    assert m.training_["n_per_dimension"]["valence"] == len(X) - 1
+    assert m.training_["n_per_dimension"]["directness"] == len(X) - 1
+
+
+def test_bad_training_data():
+    X = [{"text": "Ik ben blij."}, {"text": "Ik ben verdrietig."}]
+    y = pd.DataFrame({"valence": ["positive", "positive"], "intentionality": ["intended", "unintended"],
+                      "directness": ["direct", "indirect"]})
+    with pytest.raises(ModelError, match="'valence' has 1 distinct value"):
+        ImpactModel(use_rules=False).fit(X, y)
+    with pytest.raises(ModelError, match="X has 2 stories but y has 1 rows"):
+        ImpactModel(use_rules=False).fit(X, y.iloc[:1])
+    with pytest.raises(ModelError, match="no 'text' column"):
+        ImpactModel(use_rules=False).fit(pd.DataFrame({"verhaal": ["a", "b"]}), y)
+
+
+def test_save_load_round_trip_identical(fitted, data, tmp_path):
+    X, _ = data
+    path = fitted.save(tmp_path / "m", metadata={"note": "test"})
+    assert path.name == MODEL_FILE
+    assert is_model_dir(tmp_path / "m")
+    loaded = ImpactModel.load(tmp_path / "m")
+    for a, b in zip(fitted.predict_proba(X), loaded.predict_proba(X)):
+        np.testing.assert_array_equal(a, b)
+    assert loaded.get_params() == fitted.get_params()
+    assert loaded.metadata_["note"] == "test"
+    assert loaded.metadata_["fingerprint"] == fitted.training_["fingerprint"]
+    assert "sklearn_version" in loaded.metadata_
+    # JSON only: no pickle/joblib files, and the file is plain JSON
+    files = list((tmp_path / "m").iterdir())
+    assert [f.name for f in files] == [MODEL_FILE]
+    assert not any(f.suffix in {".pkl", ".pickle", ".joblib", ".npy", ".npz"} for f in files)
+    data_ = json.loads(path.read_text(encoding="utf-8"))
+    assert data_["format_version"] == 1 and "coef" in data_["classifiers"]["valence"]
+
+
+def test_round_trip_with_char_and_rules(data, tmp_path):
+    X, y = data
+    m = ImpactModel(use_char=True, use_rules=True, combine_weight=0.5).fit(X, y)
+    m.save(tmp_path)
+    loaded = load_model(tmp_path)
+    for a, b in zip(m.predict_proba(X), loaded.predict_proba(X)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_bad_model_dirs(fitted, tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        ImpactModel.load(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="impactlib_model.json: not found"):
+        ImpactModel.load(tmp_path / "empty")
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    with pytest.raises(ModelError, match="is a file, not a model folder"):
+        ImpactModel.load(f)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / MODEL_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        ImpactModel.load(bad)
+    # a changed coefficient is caught by the checksum
+    good = tmp_path / "good"
+    fitted.save(good)
+    text = (good / MODEL_FILE).read_text(encoding="utf-8")
+    data = json.loads(text)
+    data["classifiers"]["valence"]["intercept"][0] += 1.0
+    (good / MODEL_FILE).write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError, match="checksum mismatch"):
+        ImpactModel.load(good)
+    # a newer format version is refused with a clear message (checksum recomputed)
+    data = fitted.to_dict()
+    data["format_version"] = 99
+    with pytest.raises(ModelError, match="format version 99 is not supported"):
+        ImpactModel.from_dict(data, source="x")
+    data = fitted.to_dict()
+    data["classifiers"]["valence"]["coef"] = [[0.0, 1.0]]
+    with pytest.raises(ModelError, match="expected \\(1, "):
+        ImpactModel.from_dict(data, source="x")
+    data = fitted.to_dict()
+    del data["word_vectorizer"]
+    with pytest.raises(ModelError, match="incomplete or damaged"):
+        ImpactModel.from_dict(data, source="x")
+
+
+def test_combine():
+    proba = {"valence": {"negative": 0.3, "positive": 0.7},
+             "directness": {"direct": 0.45, "indirect": 0.55}}
+    rule = {"valence": "negative", "valence_confidence": 0.9, "directness": "", "directness_confidence": None}
+    out = combine(rule, proba, weight=0.5)
+    assert out["valence"] == "negative" and out["valence_confidence"] == pytest.approx(0.6)
+    assert out["directness"] == "indirect" and out["directness_confidence"] == pytest.approx(0.55)
+    out0 = combine(rule, proba, weight=0.0)
+    assert out0["valence"] == "positive"
+    out1 = combine(rule, proba, weight=1.0)
+    assert out1["valence"] == "negative" and out1["valence_confidence"] == pytest.approx(0.9)
+    with pytest.raises(ModelError, match="outside"):
+        combine(rule, proba, weight=1.5)
+
+
+def test_active_learning_order(fitted, data):
+    X, _ = data
+    m = margins(fitted, X)
+    order = active_learning_order(fitted, X)
+    assert sorted(order.tolist()) == list(range(len(X)))
+    assert np.all(np.diff(m[order]) >= 0)  # least certain first
+    assert m[order[0]] == m.min()
+
+
+def test_story_level_codes():
+    codes = pd.DataFrame({
+        "story_id": ["S1", "S1", "S1", "S1", "S2"],
+        "start": [None, None, 0, None, None],
+        "end": [None, None, 5, None, None],
+        "dimension": ["valence", "directness", "valence", "valence", "valence"],
+        "value": ["positive", "direct", "negative", "negative", "positive"],
+        "coder": ["a", "a", "a", "b", "a"],
+        "status": ["accepted"] * 5,
+    })
+    wide = story_level_codes(codes, "a")
+    assert wide.loc["S1", "valence"] == "positive" and wide.loc["S1", "directness"] == "direct"
+    assert wide.loc["S2", "intentionality"] == ""
+    with pytest.raises(ModelError, match="no story-level codes for coder 'z'"):
+        story_level_codes(codes, "z")
+
+
+def test_refine_rows_keeps_empty_and_combines(fitted):
+    records = [{"story_id": "A", "text": "Ik voel me niet meer eenzaam.", "activity_goal": GOAL},
+               {"story_id": "B", "text": "   "}]
+    rows = [{"story_id": "A", "valence": "positive", "intentionality": "intended", "directness": "direct",
+             "valence_confidence": 0.8, "intentionality_confidence": 0.7, "directness_confidence": 0.9,
+             "evidence": "regel"},
+            {"story_id": "B", "valence": "", "intentionality": "", "directness": "",
+             "valence_confidence": None, "intentionality_confidence": None, "directness_confidence": None,
+             "evidence": "lege tekst: niet getagd"}]
+    out = fitted.refine_rows(records, rows)
+    assert out[1] == rows[1]
+    assert out[0]["evidence"].startswith("regel; model: ")
+    for d in DIMENSIONS:
+        assert out[0][d] in LABELS[d]
+        assert 0.5 <= out[0][f"{d}_confidence"] <= 1.0
+    assert rows[0]["evidence"] == "regel"  # input not modified
+
+
+def test_shipped_default_model_loads_and_predicts():
+    assert is_model_dir(DEFAULT_MODEL_DIR)
+    assert not any(p.suffix in {".pkl", ".pickle", ".joblib"} for p in DEFAULT_MODEL_DIR.iterdir())
+    m = load_model()
+    assert m.metadata_["coder"] == "coder_a"
+    # trained on the odd (training) ids only
+    assert all(int(s[1:]) % 2 == 1 for s in m.metadata_["story_ids"])
+    recs = [{"text": "Sinds de huiswerkklas haalt mijn zoon voldoendes en gaat hij weer graag naar school.",
+             "activity_goal": SCHOOL, "storyteller_role": "ouder"},
+            {"text": "Door de buurtkamer is mijn moeder minder eenzaam, en ik heb daardoor meer rust.",
+             "activity_goal": GOAL, "storyteller_role": "mantelzorger"}]
+    pred = m.predict_frame(recs)
+    for d in DIMENSIONS:
+        assert set(pred[d]) <= set(LABELS[d])
+        assert pred[f"{d}_confidence"].between(0.5, 1.0).all()
