@@ -344,6 +344,19 @@ class ImpactSuggester:
     # ------------------------------------------------------------------ token features
     def _build_tables(self) -> None:
         """Precompute word -> flags tables so a new word costs a few dict look-ups."""
+        tails: dict[str, list] = {}
+        heads: dict[str, list] = {}
+        for word, hits in self._single.items():
+            val = [h for h in hits if h[0] == "valence"]
+            if not val or len(word) < 5 or not word.isalpha():
+                continue
+            tails.setdefault(word[-4:], []).append((word, val[0]))
+            if val[0][1] == "negative":
+                heads.setdefault(word[:5], []).append((word, val[0]))
+        for table in (tails, heads):
+            for lst in table.values():
+                lst.sort(key=lambda x: -len(x[0]))  # longest match first
+        self._tails, self._heads = tails, heads
         both: dict[str, int] = {}  # checked on the lowercase form and on the lemma
         lower_only: dict[str, int] = {}
 
@@ -393,15 +406,17 @@ class ImpactSuggester:
                 if hit not in codes:
                     codes.append(hit)
         if not codes and len(lemma) >= 8 and lemma.isalpha():
-            # Dutch compounds: 'jeugdoverlast' -> 'overlast', 'crisisconsult' -> 'crisis'
-            for cut in range(3, len(lemma) - 4):
-                head, tail = lemma[:cut], lemma[cut:]
-                hits = [h for h in single.get(tail, ()) if h[0] == "valence"]
-                if not hits and len(head) >= 5:
-                    hits = [h for h in single.get(head, ()) if h[0] == "valence" and h[1] == "negative"]
-                if hits:
-                    codes.extend(hits[:1])
+            # Dutch compounds: 'jeugdoverlast' -> 'overlast' (head), 'crisisconsult' -> 'crisis'
+            # (a problem word as modifier); one index look-up each
+            for word, hit in self._tails.get(lemma[-4:], ()):
+                if lemma.endswith(word) and len(lemma) - len(word) >= 3:
+                    codes.append(hit)
                     break
+            else:
+                for word, hit in self._heads.get(lemma[:5], ()):
+                    if lemma.startswith(word) and len(lemma) - len(word) >= 3:
+                        codes.append(hit)
+                        break
         if self._any_regex is not None and self._any_regex.search(lower):
             for rx, dim, key, src in self._regexes:
                 if rx.search(lower):
