@@ -955,3 +955,12 @@ def test_gzipped_csv_and_jsonl(tmp_path):
     (tmp_path / "s.csv").write_bytes(gzip.compress(b"id;tekst\nS1;x\n"))
     with pytest.raises(ValidationError, match="looks like a gzip archive"):
         load_stories(tmp_path / "s.csv")
+
+
+def test_qualtrics_legacy_export_with_v_columns(tmp_path):
+    text = ('V1,V2,V3,V8,V9,Q1,Q2\n'
+            'ResponseID,ResponseSet,Name,StartDate,EndDate,Wat is uw rol?,Vertel over de belangrijkste verandering\n'
+            'R_abc,Default Response Set,Anonymous,2025-02-03 10:00:00,2025-02-03 10:09:00,ouder,"Mijn zoon slaapt beter."\n')
+    df = load_stories(write(tmp_path / "legacy.csv", text), mapping={"Q2": "text", "Q1": "storyteller_role"})
+    assert df.attrs["format"] == "qualtrics" and list(df.attrs["lines"]) == [3]
+    assert df.loc[0, "story_id"] == "R_abc" and df.loc[0, "text"] == "Mijn zoon slaapt beter."

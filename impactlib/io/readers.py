@@ -504,6 +504,17 @@ def _finish(raw_rows: list[list[Any]], lines: list[int], table: RawTable, header
         table.format = "qualtrics"
         table.notes.append(f"Qualtrics export: skipped {skip} extra header row(s)")
         body, body_lines = body[skip:], body_lines[skip:]
+    elif (body and len(names) >= 3 and all(re.fullmatch(r"V\d+", n) for n in names[:3])
+          and str(body[0][0]).strip() in ("ResponseID", "ResponseId")):
+        # Qualtrics legacy export: V1, V2 … above ResponseID, ResponseSet …; the second row names them
+        second = body[0]
+        table.questions = {n: str(second[i]) for n, i in zip(names, keep)
+                           if i < len(second) and second[i] not in (None, "") and not re.fullmatch(r"V\d+", n)}
+        names = [str(second[i]).strip() if re.fullmatch(r"V\d+", n) and i < len(second) and second[i] else n
+                 for n, i in zip(names, keep)]
+        table.format = "qualtrics"
+        table.notes.append("Qualtrics legacy export: V-columns named from the second header row, which was skipped")
+        body, body_lines = body[1:], body_lines[1:]
     elif {"submitdate", "lastpage", "startlanguage"} & {n.lower() for n in names}:
         table.format = "limesurvey"
     ncol = len(header)
