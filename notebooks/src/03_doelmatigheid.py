@@ -219,7 +219,7 @@ else:
 # %%
 counts = analysis.code_counts(codes, stories, activities, by="activity", dimensions=["valence", "intentionality"])
 if not counts.empty:
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained", sharey=True)
+    fig, axes = plt.subplots(2, 1, figsize=(9, 8.5), layout="constrained")
     plots.plot_code_shares(counts, dimension="valence", by="activity", ax=axes[0])
     plots.plot_code_shares(counts, dimension="intentionality", by="activity", ax=axes[1],
                            title="Bedoeld/onbedoeld per activiteit")

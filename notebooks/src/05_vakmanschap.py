@@ -214,7 +214,7 @@ counts = analysis.code_counts(codes, stories, activities, by="track") \
 if counts.empty:
     display(note("Het project kent geen sporen (kolom 'track'); deze vergelijking valt weg.", warning=True))
 else:
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), layout="constrained", sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 3.6), layout="constrained")
     plots.plot_code_shares(counts, dimension="valence", by="track", ax=axes[0])
     plots.plot_code_shares(counts, dimension="intentionality", by="track", ax=axes[1],
                            title="Bedoeld/onbedoeld per spoor")
