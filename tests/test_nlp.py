@@ -115,6 +115,27 @@ def test_negation_and_shifters(engine, text, goal, valence):
     assert code(engine, text, goal)[0] == valence
 
 
+def test_change_without_evaluative_word_defaults_to_positive_with_low_confidence(engine):
+    row, segs = story(engine, "Sinds de zomer slaap ik weer door.", OVERLAST, storyteller_role="buurtbewoner")
+    assert row["valence"] == "positive"
+    assert "standaard positief" in segs[0]["evidence"]
+    assert segs[0]["valence_confidence"] < 0.7
+    # a description of the situation before is not an effect on its own
+    _, segs = story(engine, "Vroeger ging ik elke dag naar de markt.", BUURTKAMER)
+    assert segs == []
+
+
+def test_dutch_compounds_inherit_domain_valence(engine):
+    row, segs = story(engine, "De jeugdoverlast op het plein is flink afgenomen.", OVERLAST)
+    assert row["valence"] == "positive"
+    assert "jeugdoverlast" in segs[0]["evidence"]
+
+
+def test_sentences_split_on_final_punctuation_and_blank_lines(engine):
+    doc = engine.nlp("Het gaat goed. Echt!\n\nNieuwe alinea zonder punt\n\nEn nog een")
+    assert [s.text.strip() for s in doc.sents] == ["Het gaat goed.", "Echt!", "Nieuwe alinea zonder punt", "En nog een"]
+
+
 def test_niet_alleen_is_not_loneliness(engine):
     _, segs = story(engine, "Het gaat niet alleen om koffie.", BUURTKAMER)
     assert segs == []

@@ -73,6 +73,7 @@ CHAIN_WEIGHT = 1.2
 PARTICIPANT_INTENDED = 0.0
 MAIN_CHANGE_ONLY_PENALTY = 0.3
 MAIN_FIRST_PENALTY = 0.5
+WHY_STATIC_FACTOR = 0.0
 
 # token feature flags ----------------------------------------------------------------------
 NEG = 1
@@ -345,18 +346,14 @@ class ImpactSuggester:
     def _build_tables(self) -> None:
         """Precompute word -> flags tables so a new word costs a few dict look-ups."""
         tails: dict[str, list] = {}
-        heads: dict[str, list] = {}
         for word, hits in self._single.items():
             val = [h for h in hits if h[0] == "valence"]
             if not val or len(word) < 5 or not word.isalpha():
                 continue
             tails.setdefault(word[-4:], []).append((word, val[0]))
-            if val[0][1] == "negative":
-                heads.setdefault(word[:5], []).append((word, val[0]))
-        for table in (tails, heads):
-            for lst in table.values():
-                lst.sort(key=lambda x: -len(x[0]))  # longest match first
-        self._tails, self._heads = tails, heads
+        for lst in tails.values():
+            lst.sort(key=lambda x: -len(x[0]))  # longest match first
+        self._tails = tails
         both: dict[str, int] = {}  # checked on the lowercase form and on the lemma
         lower_only: dict[str, int] = {}
 
@@ -406,17 +403,12 @@ class ImpactSuggester:
                 if hit not in codes:
                     codes.append(hit)
         if not codes and len(lemma) >= 8 and lemma.isalpha():
-            # Dutch compounds: 'jeugdoverlast' -> 'overlast' (head), 'crisisconsult' -> 'crisis'
-            # (a problem word as modifier); one index look-up each
+            # Dutch compounds take the meaning of their head: 'jeugdoverlast' -> 'overlast'
+            # ('schuldhulp' is help, not debt: modifiers are not used)
             for word, hit in self._tails.get(lemma[-4:], ()):
                 if lemma.endswith(word) and len(lemma) - len(word) >= 3:
                     codes.append(hit)
                     break
-            else:
-                for word, hit in self._heads.get(lemma[:5], ()):
-                    if lemma.startswith(word) and len(lemma) - len(word) >= 3:
-                        codes.append(hit)
-                        break
         if self._any_regex is not None and self._any_regex.search(lower):
             for rx, dim, key, src in self._regexes:
                 if rx.search(lower):
@@ -959,6 +951,13 @@ class ImpactSuggester:
             fl.append(f)
         score, ev, _ = self._valence(fl, 0, len(fl))
         lemmas = {f.lemma for f in fl if f.flags & CONTENT}
+        # 'Een ontruiming is ellende' names the problem the change is about, not the change:
+        # the why text only speaks for the change when it describes one
+        seen = 0
+        for f in fl:
+            seen |= f.flags
+        if not seen & (NEG | DEC | INC | NOW):
+            score *= WHY_STATIC_FACTOR
         return score, lemmas, ev
 
     def _story(self, doc, segments, fl, goal, role, notes):

@@ -172,7 +172,7 @@ CONTEXT_NAMES = (
     "val_pos", "val_neg", "val_pos_negated", "val_neg_negated", "val_neg_decreased", "val_pos_decreased",
     "val_balance", "val_negators", "why_pos", "why_neg", "why_balance",
     "int_goal_overlap", "int_goal_hits", "int_cluster_overlap", "int_side_cues", "int_outcome_words",
-    "int_why_goal_overlap", "int_no_goal",
+    "int_why_goal_overlap", "int_no_goal", "why_side_cues", "why_others", "why_first_person",
     *(f"dir_{g}" for g in _GROUPS), "dir_chain", "dir_first_person", "dir_third_person",
     "role_participant", "role_other", "role_parent_carer", "role_missing",
     "len_log",
@@ -247,6 +247,9 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
                     if all(lemmas[i + j] == phrase[j] or forms[i + j] == phrase[j] for j in range(k)))
     outcome = sum(1 for l in lemmas if l in res["outcome"])
     why_lemmas = {l for f, l in why_toks} | {f for f, l in why_toks}
+    why_side = sum(1 for f, l in why_toks if f in res["side"] or l in res["side"])
+    why_others = sum(1 for f, l in why_toks if any(l in words or f in words for words in res["actors"].values()))
+    why_first = sum(1 for f, l in why_toks if f in res["first"])
     why_overlap = len(goal_content & why_lemmas) / len(goal_content) if goal_content and why_lemmas else 0.0
 
     # directness: who changes
@@ -266,6 +269,7 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
         (good - bad) / (1.0 + good + bad), lg(n_neg), lg(why_good), lg(why_bad),
         (why_good - why_bad) / (1.0 + why_good + why_bad),
         overlap, lg(len(hits)), cl_overlap, lg(side), lg(outcome), why_overlap, float(not goal_content),
+        lg(why_side), lg(why_others), lg(why_first),
         *(lg(c) for c in groups), lg(chain), first * 10.0, third * 10.0,
         role_part, role_other, role_pc, role_missing,
         math.log10(n + 1.0),

@@ -57,10 +57,12 @@ class FastSentencizer:
         self._strings = strings
         self._breaks: dict[int, bool] = {}
 
-    def _is_break(self, orth: int) -> bool:
-        # whitespace tokens holding a blank line end a paragraph
+    def _kind(self, orth: int) -> int:
+        """0: a word or punctuation; 1: whitespace; 2: whitespace holding a blank line."""
         text = self._strings[orth]
-        return "\n" in text and text.count("\n") >= 2 and not text.strip()
+        if text.strip():
+            return 0
+        return 2 if text.count("\n") >= 2 else 1
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
@@ -76,19 +78,17 @@ class FastSentencizer:
         if len(breaks) > 100_000:
             breaks.clear()
         for i, o in enumerate(orths):
+            kind = breaks.get(o)
+            if kind is None:
+                kind = breaks[o] = self._kind(o)
             if seen_end:
-                if o in final or o in closers:
+                if o in final or o in closers or kind:
+                    # trailing punctuation, quotes and whitespace stay with the sentence
                     continue
                 starts[i] = 1
                 seen_end = False
-            if o in final:
+            if o in final or (kind == 2 and i + 1 < n):
                 seen_end = True
-            elif o not in closers:
-                b = breaks.get(o)
-                if b is None:
-                    b = breaks[o] = self._is_break(o)
-                if b and i + 1 < n:
-                    seen_end = True
         doc.from_array([SENT_START], numpy.asarray(starts, dtype="int32").reshape(-1, 1).astype("uint64"))
         return doc
 
