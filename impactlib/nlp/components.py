@@ -74,6 +74,7 @@ PARTICIPANT_INTENDED = 0.0
 MAIN_CHANGE_ONLY_PENALTY = 0.3
 MAIN_FIRST_PENALTY = 0.5
 WHY_STATIC_FACTOR = 0.0
+GENERAL_WEIGHT = 0.6
 
 # token feature flags ----------------------------------------------------------------------
 NEG = 1
@@ -459,7 +460,7 @@ class ImpactSuggester:
             if g is None:
                 g = self._general.get(lemma)
             if g is not None and abs(g) >= 0.1:
-                pol, src = g, "lexicon"
+                pol, src = g * GENERAL_WEIGHT, "lexicon"
         if flags & (DEC | INC) and src != "codeboek":
             pol = 0.0
         groups = self._groups

@@ -580,7 +580,9 @@ def _cell(v: Any) -> str:
 
 # -- per-chunk tagging (runs in workers) ----------------------------------
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
+#: Control characters, lone surrogates, invisible format characters (zero-width, bidi overrides).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                      "\u2066-\u2069\ud800-\udfff\ufeff\ufffe\uffff]")
 _HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,1000})?/?>|<!--.*?-->|&(?:[A-Za-z]{2,8}|#\d{1,7}|#x[0-9A-Fa-f]{1,6});",
                    re.S)
 _EN = frozenset("the and was with of to you my they he she have has it this that for not but are be "
