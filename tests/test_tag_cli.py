@@ -126,7 +126,7 @@ def test_bad_texts_are_tagged_or_skipped_with_warning(tmp_path):
         ("E1", ""),
         ("E2", "   \n "),
         ("H1", "<p>Het gaat <b>goed</b>&nbsp;met hem.</p>"),
-        ("C1", "Het gaat\x00 goed\x07 nu.\x1b"),
+        ("C1", "Het gaat\x00 goed\x07 nu.\x1b\u202e\u200b"),
         ("L1", big),
         ("EN", "The mother said that it was good for her and the kids, thank you."),
         ("OK", "Het gaat goed."),
