@@ -69,7 +69,7 @@ MAX_PART_CHARS = 100_000
 #: Default number of stories per work unit.
 DEFAULT_CHUNK_SIZE = 2000
 #: A fresh engine (or worker process) after this many stories: bounds the vocab's growth.
-DEFAULT_RECYCLE_STORIES = 200_000
+DEFAULT_RECYCLE_STORIES = 150_000
 
 # A story tuple as read: (story_id, text, activity, activity_goal, why_significant, storyteller_role).
 Record = Tuple[str, str, str, str, str, str]
