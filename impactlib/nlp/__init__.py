@@ -3,11 +3,12 @@
 Public API
 ----------
 build_pipeline(codebook=None, *, model=None)
-    The Dutch pipeline: sentencizer, cached simplemma lemmatizer, ``impact_suggester``.
+    The Dutch pipeline: fast sentencizer, cached simplemma lemmatizer, ``impact_suggester``.
 ImpactEngine(codebook=None, *, model=None)
     ``.tag(records) -> (story_rows, segment_rows)``: plain rows with the tagger columns.
-ImpactSuggester, SimplemmaLemmatizer
-    The components (factories ``impact_suggester`` and ``impact_lemmatizer``).
+ImpactSuggester, SimplemmaLemmatizer, FastSentencizer
+    The components (factories ``impact_suggester``, ``impact_lemmatizer``,
+    ``impact_sentencizer``).
 
 Examples
 --------
@@ -22,8 +23,10 @@ from impactlib.nlp.components import SPAN_KEY, ImpactSuggester, clean_text
 from impactlib.nlp.engine import SEGMENT_COLUMNS, STORY_COLUMNS, ImpactEngine, format_evidence
 from impactlib.nlp.lemmatizer import SimplemmaLemmatizer, lemmatize_word
 from impactlib.nlp.pipeline import build_pipeline, installed_dutch_model
+from impactlib.nlp.sentences import FastSentencizer
 
 __all__ = [
+    "FastSentencizer",
     "ImpactEngine",
     "ImpactSuggester",
     "SEGMENT_COLUMNS",
