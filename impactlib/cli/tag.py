@@ -46,7 +46,8 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
                    help="activities table (activity, activity_goal): gives stories without an "
                         "activity_goal column the goal of their activity")
     p.add_argument("--model", metavar="DIR", default=None,
-                   help="learned model folder (default: the packaged model)")
+                   help="model folder (or spaCy package) for the tagger, passed to "
+                        "ImpactEngine(model=...); default: the packaged default")
     p.add_argument("--jobs", "-j", metavar="N", type=int, default=1,
                    help="worker processes (default 1; 0 = one per CPU core)")
     p.add_argument("--chunk-size", metavar="N", type=int, default=None,
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.segments not in (None, "-") and args.output != "-"
             and os.path.abspath(args.segments) == os.path.abspath(args.output)):
         raise ImpactError(f"-o and --segments both name {args.output}; give them different file names")
-    for opt, path in (("--codebook", args.codebook), ("--model", args.model), ("--activities", args.activities)):
+    for opt, path in (("--codebook", args.codebook), ("--activities", args.activities)):
         if path is not None and not os.path.exists(path):
             raise ImpactError(f"{opt} {path}: not found; check the path or leave {opt} out for the default")
     goals = _goals(args.activities) if args.activities else None
