@@ -224,7 +224,7 @@ class _Feat:
 class _Goal:
     """Analysed activity goal (cached per goal text)."""
 
-    __slots__ = ("text", "lemmas", "clusters", "cluster_words", "participants", "negative_aim")
+    __slots__ = ("text", "lemmas", "clusters", "cluster_words", "participants", "stems", "_related")
 
     def __init__(self, text, lemmas, clusters, cluster_words, participants):
         self.text = text
@@ -232,6 +232,23 @@ class _Goal:
         self.clusters = clusters
         self.cluster_words = cluster_words
         self.participants = participants
+        # 5-letter stems of the goal's content words: 'schoolprestaties' ~ 'school',
+        # 'opvoedvaardigheden' ~ 'opvoeden', 'eenzaamheid' ~ 'eenzame'
+        self.stems = frozenset(w[:5] for w in lemmas if len(w) >= 5 and w.isalpha())
+        self._related: dict[str, bool] = {}
+
+    def related(self, lemma: str) -> bool:
+        """Does ``lemma`` share a stem with a goal word (compounds, derivations)?"""
+        hit = self._related.get(lemma)
+        if hit is None:
+            hit = False
+            if len(lemma) >= 5 and lemma.isalpha() and lemma not in L.GENERIC_GOAL_WORDS:
+                hit = lemma[:5] in self.stems or any(
+                    len(g) >= 5 and (g in lemma or lemma in g) for g in self.lemmas)
+            if len(self._related) > 50_000:
+                self._related.clear()
+            self._related[lemma] = hit
+        return hit
 
 
 @Language.factory(
@@ -762,7 +779,7 @@ class ImpactSuggester:
                 if f.lemma in goal.lemmas:
                     if f.lemma not in overlap:
                         overlap.append(f.lemma)
-                elif f.lemma in goal.cluster_words or f.lemma in L.OUTCOME_WORDS:
+                elif f.lemma in goal.cluster_words or f.lemma in L.OUTCOME_WORDS or goal.related(f.lemma):
                     if f.lemma not in cluster:
                         cluster.append(f.lemma)
             if f.flags & SIDE:

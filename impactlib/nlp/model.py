@@ -172,7 +172,8 @@ CONTEXT_NAMES = (
     "val_pos", "val_neg", "val_pos_negated", "val_neg_negated", "val_neg_decreased", "val_pos_decreased",
     "val_balance", "val_negators", "why_pos", "why_neg", "why_balance",
     "int_goal_overlap", "int_goal_hits", "int_cluster_overlap", "int_side_cues", "int_outcome_words",
-    "int_why_goal_overlap", "int_no_goal", "why_side_cues", "why_others", "why_first_person",
+    "int_why_goal_overlap", "int_no_goal", "int_on_goal_words", "int_off_goal_words", "int_on_goal_share",
+    "why_side_cues", "why_others", "why_first_person",
     *(f"dir_{g}" for g in _GROUPS), "dir_chain", "dir_first_person", "dir_third_person",
     "role_participant", "role_other", "role_parent_carer", "role_missing",
     "len_log",
@@ -240,6 +241,13 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
     goal_clusters = {c for c, words in clusters.items() if goal_all & words}
     text_clusters = {c for c, words in clusters.items() if lemma_set & words}
     cl_overlap = len(goal_clusters & text_clusters) / len(goal_clusters) if goal_clusters else 0.0
+    on_goal = off_goal = 0
+    if goal_clusters:
+        goal_words = set().union(*(clusters[c] for c in goal_clusters))
+        other_words = set().union(*(w for c, w in clusters.items() if c not in goal_clusters)) - goal_words
+        on_goal = sum(1 for l in lemmas if l in goal_words)
+        off_goal = sum(1 for l in lemmas if l in other_words)
+    on_share = on_goal / (on_goal + off_goal) if on_goal + off_goal else 0.5
     side = sum(1 for f, l in toks if f in res["side"] or l in res["side"])
     for phrase in res["side_phrases"]:
         k = len(phrase)
@@ -269,6 +277,7 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
         (good - bad) / (1.0 + good + bad), lg(n_neg), lg(why_good), lg(why_bad),
         (why_good - why_bad) / (1.0 + why_good + why_bad),
         overlap, lg(len(hits)), cl_overlap, lg(side), lg(outcome), why_overlap, float(not goal_content),
+        lg(on_goal), lg(off_goal), on_share,
         lg(why_side), lg(why_others), lg(why_first),
         *(lg(c) for c in groups), lg(chain), first * 10.0, third * 10.0,
         role_part, role_other, role_pc, role_missing,
