@@ -93,6 +93,11 @@ MAIN_FIRST_PENALTY = 0.5
 WHY_STATIC_FACTOR = 0.0
 GENERAL_WEIGHT = 0.6
 
+#: Longest clause analysed as one effect (tokens); longer run-on text is cut into windows.
+MAX_CLAUSE_TOKENS = 120
+#: Terms listed in a segment's evidence (the score uses all of them).
+MAX_EVIDENCE_TERMS = 8
+
 # token feature flags ----------------------------------------------------------------------
 NEG = 1
 DEC = 2
@@ -616,6 +621,21 @@ class ImpactSuggester:
     # ------------------------------------------------------------------ clauses
     def _clauses(self, fl: list[_Feat], s: int, e: int) -> list[tuple[int, int]]:
         """Split a sentence at ';' and 'maar' when both sides carry valence of opposite sign."""
+        if e - s > MAX_CLAUSE_TOKENS:
+            # run-on text without sentence ends (lists, transcripts, garbage): windows cut at
+            # a clause boundary where possible
+            out = []
+            start = s
+            while e - start > MAX_CLAUSE_TOKENS:
+                cut = start + MAX_CLAUSE_TOKENS
+                for j in range(cut, start + MAX_CLAUSE_TOKENS // 2, -1):
+                    if fl[j].flags & BOUND:
+                        cut = j
+                        break
+                out.append((start, cut))
+                start = cut
+            out.append((start, e))
+            return out
         cuts = [i for i in range(s + 1, e - 1) if fl[i].lemma in _HARD_SPLIT]
         if not cuts:
             return [(s, e)]
@@ -717,12 +737,16 @@ class ImpactSuggester:
         for idx, pol, flips, trig, label in terms:
             p = -pol if flips % 2 else pol
             score += p
+            if len(ev) >= MAX_EVIDENCE_TERMS:
+                continue
             sign = "+" if p > 0 else "-"
             if trig:
                 ev.append(f"{label}({sign}, omgedraaid door {'/'.join(trig)})")
                 negs.extend(trig)
             else:
                 ev.append(f"{label}({sign})")
+        if len(terms) > MAX_EVIDENCE_TERMS:
+            ev.append(f"(+{len(terms) - MAX_EVIDENCE_TERMS} meer)")
         return score, ev, negs
 
     def _phrase_at(self, fl: list[_Feat], i: int, e: int):

@@ -217,6 +217,15 @@ def _content(lemmas: Iterable[str], stop: frozenset) -> set[str]:
     return {l for l in lemmas if len(l) > 3 and l.isalpha() and l not in stop}
 
 
+@functools.lru_cache(maxsize=256)
+def _cluster_words(goal_clusters: frozenset) -> tuple[frozenset, frozenset]:
+    """Words of the goal's concept clusters, and words only in the other clusters."""
+    clusters = _resources()["clusters"]
+    goal_words = frozenset().union(*(clusters[c] for c in goal_clusters))
+    other = frozenset().union(*(w for c, w in clusters.items() if c not in goal_clusters)) - goal_words
+    return goal_words, other
+
+
 def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str, Any]) -> list[float]:
     toks = _tokens(text)
     lemmas = [l for f, l in toks if f[0].isalnum()]
@@ -243,8 +252,7 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
     cl_overlap = len(goal_clusters & text_clusters) / len(goal_clusters) if goal_clusters else 0.0
     on_goal = off_goal = 0
     if goal_clusters:
-        goal_words = set().union(*(clusters[c] for c in goal_clusters))
-        other_words = set().union(*(w for c, w in clusters.items() if c not in goal_clusters)) - goal_words
+        goal_words, other_words = _cluster_words(frozenset(goal_clusters))
         on_goal = sum(1 for l in lemmas if l in goal_words)
         off_goal = sum(1 for l in lemmas if l in other_words)
     on_share = on_goal / (on_goal + off_goal) if on_goal + off_goal else 0.5
