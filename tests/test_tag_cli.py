@@ -323,3 +323,15 @@ def test_context_columns_and_activities_goals(tmp_path, capsys):
     assert _goals(str(acts)) == {"Buurtkamer": "Ontmoeting bevorderen."}
     assert main(["tag", str(src), "--activities", str(tmp_path / "nope.csv")]) == 1
     assert "--activities" in capsys.readouterr().err
+
+
+@requires_engine
+def test_cli_invalid_codebook_exit_1(tmp_path, capsys):
+    src = _write_csv(tmp_path / "s.csv", STORIES)
+    cb = tmp_path / "codeboek.yaml"
+    cb.write_text('name: eigen\nversion: "1"\nthemes:\n  kapot:\n    patterns: [{regex: "("}]\n', encoding="utf-8")
+    out = tmp_path / "t.csv"
+    assert main(["tag", str(src), "--codebook", str(cb), "-o", str(out), "--jobs", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "codeboek.yaml" in err and "kapot" in err and "Traceback" not in err
+    assert not out.exists() and not (tmp_path / "t.csv.part").exists()
