@@ -128,6 +128,12 @@ _BOUNDARY_WORDS = frozenset({
     "waardoor", "daardoor", "zodat", "toen", "als", "dus", "of", "dat", "die", "wat", "hoewel",
 })
 _HARD_SPLIT = frozenset({";", "maar"})
+#: Compounds naming a service or activity ('schuldhulp', 'huiswerkklas'): the cause, not the effect.
+_SERVICE_SUFFIXES = (
+    "hulp", "hulpverlening", "dienst", "dienstverlening", "team", "project", "traject", "coach",
+    "werker", "café", "cafe", "kamer", "punt", "klas", "programma", "cursus", "training",
+    "begeleiding", "consulent", "steunpunt", "loket", "spreekuur",
+)
 _OWN_STAFF = frozenset({"collega", "team", "organisatie", "professional", "medewerker", "beroepskracht", "teamleider", "manager", "wijkteam"})
 _OBSERVER_ROLES = frozenset({"buurtbewoner", "wijkagent"})
 _FAMILY_UNITS = frozenset({"gezin", "familie"})
@@ -247,7 +253,8 @@ class _Goal:
         hit = self._related.get(lemma)
         if hit is None:
             hit = False
-            if len(lemma) >= 5 and lemma.isalpha() and lemma not in L.GENERIC_GOAL_WORDS:
+            if (len(lemma) >= 5 and lemma.isalpha() and lemma not in L.GENERIC_GOAL_WORDS
+                    and not lemma.endswith(_SERVICE_SUFFIXES)):
                 hit = lemma[:5] in self.stems or any(
                     len(g) >= 5 and (g in lemma or lemma in g) for g in self.lemmas)
             if len(self._related) > 50_000:
