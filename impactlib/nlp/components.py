@@ -134,6 +134,8 @@ _SERVICE_SUFFIXES = (
     "werker", "café", "cafe", "kamer", "punt", "klas", "programma", "cursus", "training",
     "begeleiding", "consulent", "steunpunt", "loket", "spreekuur",
 )
+#: Words for the people an activity serves, whatever the activity.
+_GENERIC_PARTICIPANTS = frozenset({"mens", "klant", "cliënt", "client", "bezoeker", "deelnemer", "cursist", "gast", "aanmelder"})
 _OWN_STAFF = frozenset({"collega", "team", "organisatie", "professional", "medewerker", "beroepskracht", "teamleider", "manager", "wijkteam"})
 _OBSERVER_ROLES = frozenset({"buurtbewoner", "wijkagent"})
 _FAMILY_UNITS = frozenset({"gezin", "familie"})
@@ -962,6 +964,7 @@ class ImpactSuggester:
                     k = j + 1  # 'X, waardoor Y': Y is who changes as a consequence
                 break
         after_prep = -10
+        fallback = None  # a professional's 'ik'/'we': only when no participant is named
         while k < e:
             f = fl[k]
             flags = f.flags
@@ -971,6 +974,10 @@ class ImpactSuggester:
                 k += 1
                 continue
             object_position = k - after_prep <= 3
+            if lemma in _GENERIC_PARTICIPANTS and not teller_is_participant and not object_position:
+                if role in _OBSERVER_ROLES:
+                    return lemma, role, chain
+                return lemma, "deelnemer", chain
             if (f.group is not None or lemma in participants) and not object_position:
                 if lemma in participants:
                     return lemma, "deelnemer", chain
@@ -982,9 +989,10 @@ class ImpactSuggester:
                 if flags & FIRST:
                     if teller_is_participant:
                         return lemma, "deelnemer", chain
-                    if lemma == "ik":
-                        return lemma, role or "verteller", chain
-                    return lemma, "organisatie", chain
+                    if fallback is None:
+                        fallback = (lemma, (role or "verteller") if lemma == "ik" else "organisatie", chain)
+                    k += 1
+                    continue
                 if lemma in ("hij", "zij", "ze"):
                     if teller_is_participant:
                         # a participant about someone else ('mijn broertje ... hij')
@@ -997,6 +1005,8 @@ class ImpactSuggester:
                         return lemma, "school", chain
                     return lemma, "deelnemer", chain
             k += 1
+        if fallback is not None:
+            return fallback
         if role in _OBSERVER_ROLES:
             return "", role, chain
         return "", None, chain
