@@ -131,7 +131,7 @@ joint = analysis.stories_vs_indicators(codes, stories, indicators, activities)
 linked = joint[joint["indicator"].notna()] if not joint.empty else joint
 if not has_indicators:
     display(note("Zonder indicatoren valt er niets te bevestigen of tegen te spreken; alle effecten uit de "
-                 "verhalen staan hieronder bij 'onzichtbaar in de cijfers'.", warning=True))
+                 "verhalen staan hieronder bij 'Onzichtbaar in de cijfers'.", warning=True))
 elif linked.empty:
     display(note("Geen enkele indicator kon aan een activiteit en een thema van de verhalen gekoppeld worden.",
                  warning=True))
@@ -182,10 +182,14 @@ for row in contra.itertuples(index=False):
 
 # %%
 unmeasured = joint[joint["indicator"].isna()] if not joint.empty else joint
-if unmeasured.empty:
-    display(note("Geen effecten gevonden buiten de thema's van de indicatoren." if has_codes
-                 else "Er zijn geen gecodeerde effecten.", warning=not has_codes))
-else:
+if not has_codes:
+    display(note("Er zijn geen gecodeerde effecten.", warning=True))
+elif not has_indicators:
+    display(note("Zonder indicatoren is elk gecodeerd effect onzichtbaar in de cijfers; hun thema's staan per "
+                 "activiteit in paragraaf 3.", warning=True))
+elif unmeasured.empty:
+    display(note("Geen effecten gevonden buiten de thema's van de indicatoren."))
+if not unmeasured.empty:
     top = unmeasured.sort_values(["n_effects", "activity", "theme"], ascending=[False, True, True]).head(10)
     display(table(top.assign(pct=top["share_positive"] * 100)[[
         "activity", "theme", "n_effects", "pct", "n_unintended", "example_quote", "example_story_id"]].rename(

@@ -59,6 +59,7 @@ else:
 # %%
 if not has_arena:
     acts = sorted(stories["activity"].dropna().unique()) if stories is not None and not stories.empty else []
+    acts = acts or ["(naam van de activiteit)"]
     display(note("Zonder arena geen effecten per investeerder en incasseerder. Een begin voor de sessie: vul per "
                  "activiteit de verwachte effecten in, met een regel per betrokkene (role = investeerder of "
                  "incasseerder), en zet het bestand in project.toml onder [files] arena.", warning=True))

@@ -206,7 +206,7 @@ else:
                  "vallen buiten alle thema's van de woordenlijst."
                  + ("" if present(indicators) else " (Dit project heeft helemaal geen indicatoren.)")))
     themed = invisible[invisible["reason"] == "no_indicator"].assign(theme=lambda d: d["themes"].str.split(", "))
-    themed = themed.explode("theme")
+    themed = themed.explode("theme").assign(activity=lambda d: d["activity"].fillna("(onbekende activiteit)"))
     if len(themed):
         top = (themed.groupby(["activity", "theme"], sort=True)
                .agg(effecten=("story_id", "size"), negatief=("valence", lambda s: int((s == "negative").sum())),
@@ -228,7 +228,7 @@ else:
                             for k in analysis.UNINTENDED_NEGATIVE_KINDS) + ".")]
     harm = un[un["kind"] == "negative/unintended"]
     if len(harm):
-        per = harm.groupby("activity").size().sort_values(ascending=False)
+        per = harm["activity"].fillna("(onbekende activiteit)").value_counts()
         parts.append(note(f"De meeste nieuwe schade (negatief en onbedoeld) wordt verteld bij {per.index[0]} "
                           f"({int(per.iloc[0])} effecten). Voorbeelden, één per activiteit:"))
         parts.append(quotes(harm.drop_duplicates("activity").head(4).to_dict("records"), extra="activity"))
@@ -255,8 +255,12 @@ if human["coder"].nunique() >= 2:
 else:
     caveats.append(note("De codes zijn niet door twee codeurs gecodeerd: hun betrouwbaarheid is onbekend.",
                         warning=True))
-if present(stories) and "storyteller_role" in stories.columns:
-    roles = stories["storyteller_role"].fillna("(onbekend)").value_counts(normalize=True)
+roles = (stories["storyteller_role"].dropna().value_counts(normalize=True)
+         if present(stories) and "storyteller_role" in stories.columns else pd.Series(dtype=float))
+if not len(roles):
+    caveats.append(note("De verhalen zijn geen steekproef, en wie ze vertelde is niet vastgelegd (kolom "
+                        "'storyteller_role'): daardoor is niet na te gaan wiens stem ontbreekt.", warning=True))
+else:
     caveats.append(note(f"De verhalen zijn geen steekproef: de grootste groep vertellers is '{roles.index[0]}' "
                         f"({pct(roles.iloc[0])} van de verhalen), en wie de activiteit niet bereikt, vertelt niet. "
                         "Percentages gaan over de opgehaalde verhalen, niet over alle deelnemers."))
