@@ -258,7 +258,8 @@ class _Goal:
             if (len(lemma) >= 5 and lemma.isalpha() and lemma not in L.GENERIC_GOAL_WORDS
                     and not lemma.endswith(_SERVICE_SUFFIXES)):
                 hit = lemma[:5] in self.stems or any(
-                    len(g) >= 5 and (g in lemma or lemma in g) for g in self.lemmas)
+                    len(g) >= 5 and (lemma.endswith(g) or g.endswith(lemma) or g.startswith(lemma))
+                    for g in self.lemmas)
             if len(self._related) > 50_000:
                 self._related.clear()
             self._related[lemma] = hit

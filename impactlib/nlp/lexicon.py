@@ -258,6 +258,7 @@ NEUTRAL_WORDS = frozenset({
     "sociaal", "financieel", "maatschappelijk", "professioneel", "medisch", "structureel", "moeilijker",
     "net", "zitten", "lijken", "bezig", "mogelijk", "gemiddeld", "algemeen", "officieel", "formeel",
     "zwak", "dun", "dik", "rond", "plat", "scherp", "zacht", "stil", "druk", "gek", "simpel",
+    "zien", "horen", "halen", "kijken", "lezen", "staan", "liggen", "komen", "weten",
 })
 #: Markers that the clause speaks about the present (after the change).
 NOW_MARKERS = frozenset({"nu", "inmiddels", "sindsdien", "tegenwoordig", "sinds", "intussen", "ondertussen", "eindelijk", "weer", "nog steeds", "toch", "uiteindelijk", "daarna", "na"})
@@ -288,6 +289,7 @@ ander andere elk elke alle alles iets niets iemand niemand men onder tussen tege
 sinds want omdat doordat waardoor daardoor dus toch alleen steeds vaak soms nooit altijd
 jaar maand week dag keer tijd nieuw goed ook zoals waarin waarbij waarop hierdoor terwijl
 bevorderen verbeteren verminderen voorkomen versterken stimuleren vergroten bieden
+één eerste twee drie vier vijf zes zeven acht negen tien honderd procent keer per
 """.split())
 
 #: Very common English function words (for a cheap language check).
