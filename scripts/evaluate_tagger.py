@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"held-out split: {len(X_test)} stories with an even id, coded by {args.coder}; "
           f"training split: {len(X_train)} stories (odd ids)")
     print(f"default model: {model.get_params()}")
+    from train_default_model import rules_fingerprint
+
+    if model.get_params()["use_rules"] and model.metadata_.get("rules_fingerprint") != rules_fingerprint(X_train):
+        print("WARNING: the rule engine's output on the training split differs from when the model was trained; "
+              "retrain with scripts/train_default_model.py (the stacked model's rule features are stale)")
 
     engine = ImpactEngine()
     rule_rows, _ = engine.tag(records)
