@@ -1037,6 +1037,15 @@ class ImpactSuggester:
             score *= WHY_STATIC_FACTOR
         return score, lemmas, ev
 
+    @staticmethod
+    def _main_key(seg, idx: int, n: int, why_lemmas: set, story_valence: str | None) -> float:
+        """How likely a segment is the story's main effect (higher = more likely)."""
+        ov = len(seg["lemmas"] & why_lemmas)
+        return (seg["weight"] + MAIN_WHY_WEIGHT * min(ov, 2) - MAIN_ORDER_WEIGHT * idx / max(n, 1)
+                + MAIN_AGREE_WEIGHT * (seg["valence"] == story_valence)
+                - MAIN_CHANGE_ONLY_PENALTY * seg["change_only"]
+                - MAIN_FIRST_PENALTY * (idx == 0 and n > 2))
+
     def _story(self, doc, segments, fl, goal, role, notes):
         why_score, why_lemmas, why_ev = self._why(doc._.why_significant)
         if not segments and abs(why_score) < self.min_polarity:
@@ -1064,11 +1073,7 @@ class ImpactSuggester:
         best_key = None
         n = len(segments)
         for idx, seg in enumerate(segments):
-            ov = len(seg["lemmas"] & why_lemmas)
-            key = (seg["weight"] + MAIN_WHY_WEIGHT * min(ov, 2) - MAIN_ORDER_WEIGHT * idx / max(n, 1)
-                   + MAIN_AGREE_WEIGHT * (seg["valence"] == story_valence)
-                   - MAIN_CHANGE_ONLY_PENALTY * seg["change_only"]
-                   - MAIN_FIRST_PENALTY * (idx == 0 and n > 2))
+            key = self._main_key(seg, idx, n, why_lemmas, story_valence)
             if best_key is None or key > best_key:
                 best, best_key = idx, key
         v_conf = round(0.5 + 0.45 * math.tanh(abs(total) / 1.0), 3)

@@ -444,8 +444,9 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         Use the rule engine's story-level values and confidences as features (stacking).
     context_weight : float
         Multiplier of the standardised context (and rule) features relative to the TF-IDF block.
-    combine_weight : float
-        Weight of the rule engine's confidence in :func:`combine` (0 = model only, 1 = rules only).
+    combine_weight : float or dict
+        Weight of the rule engine's confidence in :func:`combine` (0 = model only, 1 = rules only);
+        a dict gives one weight per dimension (``{"valence": 0.5, ...}``; missing dimensions: 0).
     class_weight : str or None
         Passed to :class:`~sklearn.linear_model.LogisticRegression`.
     random_state : int
@@ -472,7 +473,8 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
     def __init__(self, *, C: float = 1.0, word_ngram_range: tuple[int, int] = (1, 2),
                  char_ngram_range: tuple[int, int] = (3, 5), word_min_df: int = 1, char_min_df: int = 2,
                  char_max_features: int = 20000, use_char: bool = True, use_context: bool = True,
-                 use_rules: bool = True, context_weight: float = 1.0, combine_weight: float = 0.0,
+                 use_rules: bool = True, context_weight: float = 1.0,
+                 combine_weight: float | Mapping[str, float] = 0.0,
                  class_weight: str | None = "balanced", random_state: int = 0) -> None:
         self.C = C
         self.word_ngram_range = word_ngram_range
@@ -983,7 +985,7 @@ def load_model(directory: str | os.PathLike | None = None) -> ImpactModel:
 
 
 def combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, float]], *,
-            weight: float = 0.0) -> dict[str, Any]:
+            weight: float | Mapping[str, float] = 0.0) -> dict[str, Any]:
     """Combine the rule engine's value/confidence with the model's probabilities per dimension.
 
     For each dimension the rule's confidence ``c`` for its value ``v`` becomes a
@@ -997,8 +999,8 @@ def combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, fl
         ``{dimension: value, f"{dimension}_confidence": float}`` (a story row of the engine).
     proba_row : mapping
         ``{dimension: {value: probability}}`` (from :meth:`ImpactModel.proba_rows`).
-    weight : float
-        Weight of the rules, in ``[0, 1]``.
+    weight : float or mapping
+        Weight of the rules, in ``[0, 1]``; or one weight per dimension (missing: 0).
 
     Returns
     -------
@@ -1011,10 +1013,13 @@ def combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, fl
     ...         {"valence": {"negative": 0.3, "positive": 0.7}}, weight=0.5)
     {'valence': 'negative', 'valence_confidence': 0.6}
     """
-    if not 0.0 <= weight <= 1.0:
-        raise ModelError(f"combine weight {weight!r} is outside [0, 1]")
+    weights = dict(weight) if isinstance(weight, Mapping) else {d: weight for d in proba_row}
+    for d, w in weights.items():
+        if not isinstance(w, (int, float)) or not 0.0 <= w <= 1.0:
+            raise ModelError(f"combine weight {w!r} for {d!r} is outside [0, 1]; use a number from 0 to 1")
     out: dict[str, Any] = {}
     for d, probs in proba_row.items():
+        weight = float(weights.get(d, 0.0))
         values = list(probs)
         v = _str(rule_row.get(d))
         c = rule_row.get(f"{d}_confidence")
