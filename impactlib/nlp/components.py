@@ -92,6 +92,7 @@ MAIN_CHANGE_ONLY_PENALTY = 0.3
 MAIN_FIRST_PENALTY = 0.5
 WHY_STATIC_FACTOR = 0.0
 GENERAL_WEIGHT = 0.6
+SEGMENT_CLIP = 1.5
 
 #: Longest clause analysed as one effect (tokens); longer run-on text is cut into windows.
 MAX_CLAUSE_TOKENS = 120
@@ -1062,7 +1063,7 @@ class ImpactSuggester:
         # story valence: all effects (changes weigh more than the scene-setting) plus why_significant
         total = 0.0
         for seg in segments:
-            total += seg["weight"] * max(-1.5, min(1.5, seg["info"]["score"]["valence"]))
+            total += seg["weight"] * max(-SEGMENT_CLIP, min(SEGMENT_CLIP, seg["info"]["score"]["valence"]))
         if segments:
             total /= max(1.0, sum(seg["weight"] for seg in segments) ** 0.5)
         total += WHY_VALENCE_WEIGHT * max(-1.5, min(1.5, why_score)) + 0.15
