@@ -15,7 +15,7 @@ context); cross-validation folds split by story, and folds are scored on the
 story-level codes only.
 
 Hyper-parameters (``C``, character n-grams, context weight, stacking on the rule
-engine) and the weight of the rules in :func:`impactlib.nlp.model.combine` are
+engine) and the weight of the rules in :func:`impactlib.nlp.model.combine` (per dimension) are
 chosen by 5-fold cross-validation (fixed seed) on the training split; the mean
 Cohen's κ over the three dimensions is the criterion (near-ties, equal to two
 decimals, go to the smaller model).
@@ -147,8 +147,9 @@ def cv_kappas(model: ImpactModel, X, y, S, Sy, cv) -> list[float]:
     return [_kappa(y[d], pred[:, j]) for j, d in enumerate(DIMENSIONS)]
 
 
-def choose_combine_weight(model: ImpactModel, X, y, S, Sy, cv) -> tuple[float, dict]:
-    """The rules' weight in ``combine`` with the best cross-validated mean κ (ties: the smaller weight)."""
+def choose_combine_weight(model: ImpactModel, X, y, S, Sy, cv) -> tuple[dict, dict]:
+    """Per dimension, the rules' weight in ``combine`` with the best cross-validated κ
+    (ties, to three decimals: the smaller weight)."""
     _, probas = cv_predict(model, X, y, S, Sy, cv)
     classes = [sorted(set(y[d])) for d in DIMENSIONS]
     rules = _rule_values(_as_frame(X))
@@ -164,7 +165,7 @@ def choose_combine_weight(model: ImpactModel, X, y, S, Sy, cv) -> tuple[float, d
             for d in DIMENSIONS:
                 pred[d].append(out[d])
         scores[w] = [_kappa(y[d], pred[d]) for d in DIMENSIONS]
-    best = max(COMBINE_WEIGHTS, key=lambda w: (round(float(np.mean(scores[w])), 6), -w))
+    best = {d: max(COMBINE_WEIGHTS, key=lambda w: (round(scores[w][j], 3), -w)) for j, d in enumerate(DIMENSIONS)}
     return best, scores
 
 
@@ -201,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
 
     model = ImpactModel(random_state=SEED, **best_params)
     weight, wscores = choose_combine_weight(clone(model), X, y, S, Sy, cv)
-    print("rules weight in combine (CV mean κ): "
-          + ", ".join(f"{w:g}: {np.mean(s):.3f}" for w, s in wscores.items()) + f" -> {weight:g}")
+    print("rules weight in combine (CV κ per dimension): "
+          + ", ".join(f"{w:g}: " + "/".join(f"{k:.3f}" for k in s) for w, s in wscores.items())
+          + f" -> {weight}")
     model.set_params(combine_weight=weight)
     model.fit(*with_segments(X, y, S, Sy, X["story_id"]))
 

@@ -258,6 +258,9 @@ def test_combine():
     assert out1["valence"] == "negative" and out1["valence_confidence"] == pytest.approx(0.9)
     with pytest.raises(ModelError, match="outside"):
         combine(rule, proba, weight=1.5)
+    # one weight per dimension: rules decide valence, the model directness
+    per_dim = combine(rule, proba, weight={"valence": 1.0})
+    assert per_dim["valence"] == "negative" and per_dim["directness"] == "indirect"
 
 
 def test_active_learning_order(fitted, data):
