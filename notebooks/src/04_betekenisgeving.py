@@ -20,8 +20,8 @@
 
 # %% parameters
 project_dir = "../data/sample"   # map met project.toml, of het pad naar project.toml
-machine_codes = None             # pad naar door de tagger gemaakte codes (CSV); None = nu coderen
-output_dir = None                # map voor tussenbestanden; None = niets wegschrijven
+machine_codes = None             # pad naar codes van de tagger (CSV), of None: nu coderen
+output_dir = None                # map voor tussenbestanden, of None: niets bewaren
 
 # %%
 %matplotlib inline
