@@ -83,7 +83,7 @@ MAIN_WHY_WEIGHT = 0.3
 MAIN_ORDER_WEIGHT = 0.3
 WHY_VALENCE_WEIGHT = 1.2
 MAIN_AGREE_WEIGHT = 1.0
-OTHERS_WEIGHT = 0.0
+SOFT_MAIN_TEMPERATURE = 0.6
 NO_OVERLAP_PRIOR = -0.1
 CHANGE_ONLY_SCORE = 0.25
 CHAIN_WEIGHT = 1.2
@@ -1105,10 +1105,15 @@ class ImpactSuggester:
             ("intentionality", "intended", "unintended", 0.9),
             ("directness", "indirect", "direct", 1.6),
         ):
-            sc = info["score"][dim]
-            others = [g["info"]["score"][dim] for i, g in enumerate(segments) if i != best]
-            if others:
-                sc += OTHERS_WEIGHT * sum(others) / len(others)
+            # soft selection: every effect counts by how likely it is the main one, so one
+            # wrong pick does not decide the story alone
+            if SOFT_MAIN_TEMPERATURE > 0 and len(segments) > 1:
+                keys = [self._main_key(g, i, len(segments), why_lemmas, story_valence) for i, g in enumerate(segments)]
+                top = max(keys)
+                ws = [math.exp((k - top) / SOFT_MAIN_TEMPERATURE) for k in keys]
+                sc = sum(w * g["info"]["score"][dim] for w, g in zip(ws, segments)) / sum(ws)
+            else:
+                sc = info["score"][dim]
             if dim == "intentionality":
                 value = pos_value if sc >= 0 else neg_value
             else:
