@@ -34,8 +34,10 @@ The rules (DESIGN.md, coding rules)
 * **story level** – valence: the effects (changes weigh more than the
   scene-setting before the first ``nu``/``sinds``) plus ``why_significant`` (fully
   when it describes a change, 0.3 when it only names the problem).  The *main
-  effect* (its intentionality and directness) is the earliest real change that
-  agrees with that valence and overlaps most with ``why_significant``.
+  effect* is the earliest real change that agrees with that valence and overlaps
+  most with ``why_significant``; story intentionality and directness weigh every
+  effect by how likely it is the main one (soft selection), so one wrong pick
+  does not decide the story alone.
 
 Confidences are ``0.5 + 0.45·tanh(|score| / scale)``: 0.5 means a coin flip, 0.95
 strong and unanimous evidence.  On the odd-numbered sample stories (the tuning
