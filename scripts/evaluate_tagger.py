@@ -14,7 +14,8 @@ confusion matrix) for
 
 plus 5-fold cross-validated κ on the training split (``cross_val_predict`` on
 ``ImpactModel``, story-level codes only) and the human–human κ (coder_a vs
-coder_b) on the same held-out stories as the reference.  Writes nothing.
+coder_b) on the same held-out stories as the reference, and the held-out κ when the
+optional ``storyteller_role`` and ``why_significant`` columns are absent.  Writes nothing.
 
 Usage
 -----
@@ -99,6 +100,15 @@ def main(argv: list[str] | None = None) -> int:
 
     combined = pd.DataFrame(model.refine_rows(records, rule_rows))
     results["rules + model"] = report("rules + model (shipped default model)", y_test, combined)
+
+    # robustness: the same held-out stories without the optional context columns
+    bare = X_test.assign(storyteller_role="", why_significant="").to_dict("records")
+    bare_rules, _ = engine.tag(bare)
+    bare_comb = pd.DataFrame(model.refine_rows(bare, bare_rules))
+    print("\n== held-out stories without storyteller_role and why_significant (kappa) ==")
+    for name, frame in (("rules only", pd.DataFrame(bare_rules)), ("rules + model", bare_comb)):
+        ks = [_kappa(y_test[d].astype(str), frame[d].fillna("").astype(str)) for d in DIMENSIONS]
+        print(f"{name:<16}" + "  ".join(f"{d} {k:.3f}" for d, k in zip(DIMENSIONS, ks)))
 
     cv = KFold(5, shuffle=True, random_state=SEED)
     pred = cross_val_predict(ImpactModel(**model.get_params()), X_train, y_train, cv=cv)
