@@ -814,9 +814,15 @@ _WORKER: Optional[ChunkTagger] = None
 _WORKER_ERROR: Optional[str] = None
 
 
+#: Cyclic-GC thresholds while tagging: spaCy allocates many short-lived objects that
+#: reference counting frees; collecting every 700 allocations costs ~5% for nothing.
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
 def _init_worker(engine_factory: Optional[Callable[[], Any]], goals: Optional[dict] = None) -> None:
     """Pool initializer: build the engine once per worker (unless inherited by fork)."""
     global _WORKER, _WORKER_ERROR
+    gc.set_threshold(*GC_THRESHOLDS)
     if _WORKER is not None:
         return
     try:
@@ -961,6 +967,7 @@ def tag_file(
     out_w = _OutputFile(out, STORY_COLUMNS)
     seg_w = _OutputFile(segments, SEGMENT_COLUMNS) if with_segments else None
     seen: set = set()
+    old_gc = gc.get_threshold()
     bar = _progress_bar(progress)
     ok = False
     try:
@@ -991,6 +998,7 @@ def tag_file(
         if jobs <= 1:
             tagger = ChunkTagger(_build_engine(factory), goals=goals)
             since = 0
+            gc.set_threshold(*GC_THRESHOLDS)
             for chunk in chunks_all:
                 if since >= recycle_stories:  # a fresh engine: the vocab of an open corpus stops growing
                     tagger = None
@@ -1010,6 +1018,7 @@ def tag_file(
             seg_w.commit()
         ok = True
     finally:
+        gc.set_threshold(*old_gc)
         if bar is not None:
             bar.close()
         if not ok:
