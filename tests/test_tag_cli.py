@@ -166,6 +166,12 @@ def test_csv_dialects_and_dutch_headers(tmp_path):
     bom.write_bytes("\ufeffid\ttekst\r\nA\t\"twee\nregels é\"\r\n".encode("utf-8"))
     assert list(StoryReader(bom).chunks(5)) == [[("A", "twee\nregels é", "", "", "", "")]]
     assert canonical_column("Tekst") == "text"
+    titled = tmp_path / "titled.csv"
+    titled.write_text("Export verhalen gemeente Zuiderveen;;\n;;\nnr;verhaal;datum\nS9;Het gaat goed.;1-2-2025\n",
+                      encoding="utf-8")
+    reader = StoryReader(titled)
+    assert list(reader.chunks()) == [[("S9", "Het gaat goed.", "", "", "", "")]]
+    assert reader.notes == ["titled.csv:3: header row found here; the rows above it were skipped"]
     qualtrics = tmp_path / "qualtrics.csv"
     qualtrics.write_text('ResponseId,Q1,Verhaal\n"Response ID","Vraag 1","Vertel je verhaal"\n'
                          '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}"\n'
@@ -178,6 +184,7 @@ def test_xlsx_input(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()
     ws = wb.active
+    ws.append(["Verhalen 2025 (export)"])
     ws.append(["verhaal_id", "verhaal", "waarom belangrijk"])
     ws.append([1, "Het gaat goed.", "omdat"])
     ws.append([None, None, None])

@@ -234,6 +234,7 @@ class StoryReader:
         self.sep: Optional[str] = None
         self.columns: dict = {}
         self.rows_read = 0
+        self.notes: List[str] = []
 
     # format detection ------------------------------------------------
     def _detect_format(self) -> str:
@@ -270,6 +271,21 @@ class StoryReader:
                 f"(Dutch 'verhaal_id'/'id' and 'verhaal'/'tekst' also work)")
         self.columns = {c: (headers[i] if i is not None else None) for c, i in cols.items()}
         return cols
+
+    def _find_header(self, first: List[Any], rows: Iterator[Sequence[Any]],
+                     where: Callable[[], int]) -> Tuple[dict, List[Any]]:
+        """Resolve the header row; a title or blank rows above it (up to 10 rows) are skipped."""
+        if len(resolve_record_columns(first).keys() & {"story_id", "text"}) == 2:
+            return self._resolve(first), first
+        for _ in range(10):
+            row = next(rows, None)
+            if row is None:
+                break
+            row = list(row)
+            if len(resolve_record_columns(row).keys() & {"story_id", "text"}) == 2:
+                self.notes.append(f"{self.name}:{where()}: header row found here; the rows above it were skipped")
+                return self._resolve(row), row
+        return self._resolve(first), first  # raises, naming the columns of the first row
 
     # chunks ----------------------------------------------------------
     def chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[List[Record]]:
@@ -340,7 +356,7 @@ class StoryReader:
                                       "'story_id' and 'text' and one row per story")
                 if headers and headers[0].startswith("\ufeff"):
                     headers[0] = headers[0][1:]
-                cols = self._resolve(headers)
+                cols, headers = self._find_header(headers, reader, lambda: reader.line_num)
                 width = len(headers)
                 present = [cols[f] for f in RECORD_FIELDS if f in cols]
                 pick = operator.itemgetter(*present)
@@ -413,17 +429,26 @@ class StoryReader:
                 ws = wb.worksheets[0]
             rows = ws.iter_rows(values_only=True)
             headers: Optional[list] = None
+            line = 0
             for row in rows:
+                line += 1
                 if row and any(v is not None and str(v).strip() for v in row):
                     headers = list(row)
                     break
             if headers is None:
                 raise ImpactError(f"{self.name}: sheet {ws.title!r} is empty; it needs a header row with "
                                   "'story_id' and 'text'")
-            cols = self._resolve(headers)
+
+            def counted() -> Iterator[Sequence[Any]]:
+                nonlocal line
+                for r in rows:
+                    line += 1
+                    yield r
+            more = counted()
+            cols, headers = self._find_header(headers, more, lambda: line)
             idx = [cols.get(f) for f in RECORD_FIELDS]
             chunk: List[Record] = []
-            for row in rows:
+            for row in more:
                 if not row or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
                     continue
                 n = len(row)
@@ -962,6 +987,8 @@ def tag_file(
     with_segments = segments is not None
     chunks = reader.chunks(chunk_size)
     first = next(chunks, None)  # validates the header before any output file is created
+    for note in reader.notes:
+        print(f"note: {note}", file=warn_stream)
     chunks_all: Iterable[List[Record]] = [] if first is None else _prepend(first, chunks)
 
     out_w = _OutputFile(out, STORY_COLUMNS)
