@@ -293,3 +293,22 @@ def test_invalid_codebook_is_a_clear_error(tmp_path):
     p.write_text("version: '1'\ndimensions:\n  valance: {}\n", encoding="utf-8")
     with pytest.raises(CodebookError, match=r"unknown dimension 'valance'"):
         ImpactEngine(p)
+
+
+def test_engine_combines_a_learned_model_folder(tmp_path):
+    pd = pytest.importorskip("pandas")
+    from impactlib.nlp.model import ImpactModel
+
+    texts = ["Ik ben niet meer eenzaam.", "Er is geen verbetering.", "Mijn dochter is blij.", "De schulden liepen op."]
+    X = pd.DataFrame({"text": texts * 5, "activity_goal": [BUURTKAMER] * 20})
+    y = pd.DataFrame({"valence": ["positive", "negative", "positive", "negative"] * 5,
+                      "intentionality": ["intended", "intended", "unintended", "intended"] * 5,
+                      "directness": ["direct", "direct", "indirect", "direct"] * 5})
+    ImpactModel().fit(X, y).save(tmp_path / "model")
+    eng = ImpactEngine(model=tmp_path / "model")
+    stories, segments = eng.tag([{"story_id": "a", "text": texts[0], "activity_goal": BUURTKAMER},
+                                 {"story_id": "b", "text": ""}])
+    assert [tuple(r) for r in stories] == [STORY_COLUMNS, STORY_COLUMNS]
+    assert stories[0]["valence"] == "positive" and "model:" in stories[0]["evidence"]
+    assert stories[1]["valence"] == "" and "lege tekst" in stories[1]["evidence"]
+    assert len(segments) == 1

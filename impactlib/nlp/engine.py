@@ -102,7 +102,13 @@ class ImpactEngine:
     codebook : Codebook, path or None
         Codebook (``None`` = packaged default).
     model : str or Path, optional
-        Base spaCy pipeline (see :func:`build_pipeline`).
+        A learned model folder (``impactlib_model.json``, see :mod:`impactlib.nlp.model`)
+        or ``"default"`` for the model shipped with impactlib: its probabilities are
+        combined with the rules at story level.  Any other value names a spaCy
+        pipeline (as ``spacy_model``).
+    spacy_model : str or Path, optional
+        Base spaCy pipeline (see :func:`build_pipeline`); default ``nl_core_news_*``
+        when installed, else ``spacy.blank("nl")``.
     batch_size : int
         Docs per ``nlp.pipe`` batch.
 
@@ -115,8 +121,19 @@ class ImpactEngine:
     """
 
     def __init__(self, codebook: Codebook | str | Path | None = None, *, model: str | Path | None = None,
-                 batch_size: int = 256) -> None:
-        self.nlp = build_pipeline(codebook, model=model)
+                 spacy_model: str | Path | None = None, batch_size: int = 256) -> None:
+        self.learned = None
+        base = spacy_model
+        if model is not None:
+            from impactlib.nlp import model as learned
+
+            if str(model) == "default":
+                self.learned = learned.load_model(None)
+            elif learned.is_model_dir(model):
+                self.learned = learned.load_model(model)
+            else:  # a spaCy pipeline (package name or directory)
+                base = model
+        self.nlp = build_pipeline(codebook, model=base)
         self.suggester = self.nlp.get_pipe("impact_suggester")
         self.codebook = self.suggester.codebook
         self.codebook_version = self.codebook.version
@@ -149,7 +166,42 @@ class ImpactEngine:
             yield doc
 
     def iter_tag(self, records: Iterable[Mapping[str, Any]]) -> Iterator[tuple[dict, list[dict]]]:
-        """Yield ``(story_row, segment_rows)`` per record, in input order (streaming)."""
+        """Yield ``(story_row, segment_rows)`` per record, in input order (streaming).
+
+        With a learned model (``model=`` a model folder or ``"default"``) the story rows
+        of each batch are combined with the model's probabilities
+        (:meth:`impactlib.nlp.model.ImpactModel.refine_rows`); segment rows stay the rules'.
+        """
+        if self.learned is None:
+            yield from self._iter_rules(records)
+            return
+        batch_records: list = []
+        batch_out: list = []
+
+        def remember(recs):
+            for rec in recs:
+                batch_records.append(rec)
+                yield rec
+
+        for out in self._iter_rules(remember(records)):
+            batch_out.append(out)
+            if len(batch_out) >= self.batch_size:
+                yield from self._refine(batch_records[: len(batch_out)], batch_out)
+                del batch_records[: len(batch_out)]
+                batch_out = []
+        if batch_out:
+            yield from self._refine(batch_records[: len(batch_out)], batch_out)
+
+    def _refine(self, records: list, outs: list) -> Iterator[tuple[dict, list[dict]]]:
+        recs = [{k: rec.get(k) for k in ("story_id", "text", "activity", "activity_goal", "why_significant",
+                                        "storyteller_role")} for rec in records]
+        for rec in recs:
+            rec["text"] = _text_of(rec.get("text"))
+        rows = self.learned.refine_rows(recs, [o[0] for o in outs])
+        for row, (_old, segs) in zip(rows, outs):
+            yield {c: row.get(c) for c in STORY_COLUMNS}, segs
+
+    def _iter_rules(self, records: Iterable[Mapping[str, Any]]) -> Iterator[tuple[dict, list[dict]]]:
         meta: list = []
         docs = self.nlp.pipe(self._docs(records, meta), batch_size=self.batch_size)
         pos = 0
