@@ -90,7 +90,7 @@ def tag_stories(stories: pd.DataFrame, *, codebook=None, model=None) -> tuple[pd
     from impactlib.nlp import ImpactEngine
 
     engine = ImpactEngine(codebook, model=model)
-    cols = [c for c in ("story_id", "text", "activity", "activity_goal", "why_significant") if c in stories.columns]
+    cols = [c for c in ("story_id", "text", "activity", "activity_goal", "why_significant", "storyteller_role") if c in stories.columns]
     records = stories[cols].astype(object).where(stories[cols].notna(), None).to_dict("records")
     for rec in records:
         rec["story_id"] = str(rec["story_id"])
