@@ -217,6 +217,11 @@ else:
         if row.reasons:
             parts.append(note(f"Waarom gekozen door het panel: {row.reasons}"))
         display(Group(parts))
+    earlier = chosen[chosen["last_round_selected"] < top].sort_values(["domain", "story_id"])
+    if len(earlier):
+        display(table(earlier[["story_id", "domain", "activity", "storyteller_role", "stage", "reasons"]].rename(
+            columns={"stage": "stap", "reasons": "reden van het panel"}),
+            title="Verhalen die in een eerdere ronde gekozen werden"))
 
 # %% [markdown]
 # ## 6. Secundaire analyse: wat voor veranderingen zijn het?
