@@ -63,6 +63,7 @@ GRID = {
     "use_char": [False, True],
     "context_weight": [0.25, 0.5, 1.0],
     "use_rules": [True, False],
+    "dimension_features": [False, True],
 }
 COMBINE_WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]
 

@@ -155,6 +155,25 @@ def test_rules_as_stacking_features(data):
     assert p.shape == (len(X), 3)
 
 
+def test_dimension_features_restrict_each_classifier(data, tmp_path):
+    X, y = data
+    m = ImpactModel(use_rules=False, use_char=False, dimension_features=True).fit(X, y)
+    names = m.feature_names_
+    for d, clf in zip(m.dimensions_, m.estimators_):
+        used = {names[i] for i in np.nonzero(clf.coef_[0])[0] if names[i].startswith("x:")}
+        other = {"valence": "x:dir_", "intentionality": "x:val_", "directness": "x:int_"}[d]
+        assert used and not any(n.startswith(other) for n in used)
+    m.save(tmp_path)
+    for a, b in zip(m.predict_proba(X), ImpactModel.load(tmp_path).predict_proba(X)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_no_features_is_an_error(data):
+    X, y = data
+    with pytest.raises(ModelError, match="no features"):
+        ImpactModel(use_words=False, use_char=False, use_context=False, use_rules=False).fit(X, y)
+
+
 def test_missing_codes_are_left_out(data):
     X, y = data
     y2 = y.copy()

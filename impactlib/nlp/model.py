@@ -179,6 +179,13 @@ CONTEXT_NAMES = (
     "len_log",
 )
 RULE_NAMES = tuple(f"rules_{d}" for d in DIMENSIONS) + tuple(f"rules_{d}_missing" for d in DIMENSIONS)
+#: With ``dimension_features=True``: the context/rule features each dimension's classifier sees
+#: (name prefixes; text n-grams are always seen; dimensions not listed see everything).
+DIMENSION_FEATURES: dict[str, tuple[str, ...]] = {
+    "valence": ("val_", "why_pos", "why_neg", "why_balance", "len_log", "rules_valence"),
+    "intentionality": ("int_", "why_side_cues", "len_log", "rules_intentionality"),
+    "directness": ("dir_", "role_", "why_others", "why_first_person", "len_log", "rules_directness"),
+}
 
 
 def _polarity_counts(toks, res) -> tuple[float, float, float, float, float, float, int]:
@@ -436,10 +443,15 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         Minimum document frequency of a word/char n-gram.
     char_max_features : int
         Largest character vocabulary kept (most frequent first).
+    use_words : bool
+        Use the word (lemma) n-grams.
     use_char : bool
         Use character n-grams.
     use_context : bool
         Use the context features (polarity, negation, goal overlap, who changes, chains, role).
+    dimension_features : bool
+        Let each dimension's classifier see only its own context and rule features
+        (:data:`DIMENSION_FEATURES`) besides the text n-grams; ``False`` = all features for all.
     use_rules : bool
         Use the rule engine's story-level values and confidences as features (stacking).
     context_weight : float
@@ -472,7 +484,8 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, C: float = 1.0, word_ngram_range: tuple[int, int] = (1, 2),
                  char_ngram_range: tuple[int, int] = (3, 5), word_min_df: int = 1, char_min_df: int = 2,
-                 char_max_features: int = 20000, use_char: bool = True, use_context: bool = True,
+                 char_max_features: int = 20000, use_words: bool = True, use_char: bool = True,
+                 use_context: bool = True, dimension_features: bool = False,
                  use_rules: bool = True, context_weight: float = 1.0,
                  combine_weight: float | Mapping[str, float] = 0.0,
                  class_weight: str | None = "balanced", random_state: int = 0) -> None:
@@ -482,8 +495,10 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         self.word_min_df = word_min_df
         self.char_min_df = char_min_df
         self.char_max_features = char_max_features
+        self.use_words = use_words
         self.use_char = use_char
         self.use_context = use_context
+        self.dimension_features = dimension_features
         self.use_rules = use_rules
         self.context_weight = context_weight
         self.combine_weight = combine_weight
@@ -530,9 +545,10 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         words, chars = self._docs(frame)
         parts = []
         if fit:
-            self.word_vectorizer_ = self._word_vectorizer().fit(words)
+            self.word_vectorizer_ = self._word_vectorizer().fit(words) if self.use_words else None
             self.char_vectorizer_ = self._char_vectorizer().fit(chars) if self.use_char else None
-        parts.append(self.word_vectorizer_.transform(words))
+        if self.word_vectorizer_ is not None:
+            parts.append(self.word_vectorizer_.transform(words))
         if self.char_vectorizer_ is not None:
             parts.append(self.char_vectorizer_.transform(chars))
         dense = self._dense(frame)
@@ -550,7 +566,9 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         return sp.hstack(parts, format="csr")
 
     def _names(self) -> np.ndarray:
-        names = ["w:" + t for t in self.word_vectorizer_.get_feature_names_out()]
+        names = []
+        if self.word_vectorizer_ is not None:
+            names += ["w:" + t for t in self.word_vectorizer_.get_feature_names_out()]
         if self.char_vectorizer_ is not None:
             names += ["c:" + t for t in self.char_vectorizer_.get_feature_names_out()]
         if self.use_context:
@@ -558,6 +576,16 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         if self.use_rules:
             names += ["r:" + n for n in RULE_NAMES]
         return np.array(names, dtype=object)
+
+    def _columns_of(self, dimension: str, names: np.ndarray) -> np.ndarray | None:
+        """Column indices the classifier of ``dimension`` uses (``None`` = all)."""
+        if not self.dimension_features or dimension not in DIMENSION_FEATURES:
+            return None
+        own = DIMENSION_FEATURES[dimension]
+        keep = [i for i, n in enumerate(names)
+                if n[:2] in ("w:", "c:") or (n[2:].startswith(own) and not n[2:].startswith("rules_") or
+                                             n[2:] in {f"rules_{dimension}", f"rules_{dimension}_missing"})]
+        return np.asarray(keep, dtype=np.intp)
 
     def _classifier(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
@@ -586,6 +614,9 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         ModelError
             When ``X``/``y`` do not fit together or a dimension has fewer than two values.
         """
+        if not (self.use_words or self.use_char or self.use_context or self.use_rules):
+            raise ModelError("no features: use_words, use_char, use_context and use_rules are all False; "
+                             "switch at least one on")
         frame = _as_frame(X)
         labels = _as_labels(y, len(frame))
         if len(frame) < 2:
@@ -598,17 +629,26 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
                     "a classifier needs stories coded with at least two values"
                 )
         Xf = self._features(frame, fit=True)
+        names = self._names()
         self.dimensions_ = [str(c) for c in labels.columns]
         self.estimators_ = []
         self.classes_ = []
         counts = {}
         for d in self.dimensions_:
             mask = (labels[d] != "").to_numpy()
-            clf = self._classifier().fit(Xf[mask], labels[d].to_numpy()[mask])
+            cols = self._columns_of(d, names)
+            if cols is None:
+                clf = self._classifier().fit(Xf[mask], labels[d].to_numpy()[mask])
+            else:  # fit on the dimension's columns, store zeros for the others (same shapes on disk)
+                clf = self._classifier().fit(Xf[mask][:, cols], labels[d].to_numpy()[mask])
+                coef = np.zeros((clf.coef_.shape[0], Xf.shape[1]))
+                coef[:, cols] = clf.coef_
+                clf.coef_ = coef
+                clf.n_features_in_ = Xf.shape[1]
             self.estimators_.append(clf)
             self.classes_.append(clf.classes_)
             counts[d] = {str(k): int(v) for k, v in labels[d][mask].value_counts().sort_index().items()}
-        self.feature_names_ = self._names()
+        self.feature_names_ = names
         self.n_features_in_ = int(Xf.shape[1])
         self.training_ = {
             "n_samples": int(len(frame)),
@@ -813,8 +853,9 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
                 return v
 
             model.word_vectorizer_ = vec(data["word_vectorizer"], model._word_vectorizer)
-            if model.word_vectorizer_ is None:
-                raise ModelError(f"{source}: the word vocabulary is missing; the file is damaged")
+            if (model.word_vectorizer_ is None) == bool(model.use_words):
+                raise ModelError(f"{source}: use_words={model.use_words} but the word vocabulary is "
+                                 f"{'missing' if model.use_words else 'present'}; the file is damaged")
             model.char_vectorizer_ = vec(data["char_vectorizer"], model._char_vectorizer)
             if (model.char_vectorizer_ is None) == bool(model.use_char):
                 raise ModelError(f"{source}: use_char={model.use_char} but the char vocabulary is "
@@ -1069,6 +1110,7 @@ def active_learning_order(model: ImpactModel, records: Any) -> np.ndarray:
 __all__ = [
     "DEFAULT_MODEL_DIR",
     "DIMENSIONS",
+    "DIMENSION_FEATURES",
     "ImpactModel",
     "LABELS",
     "MODEL_FILE",
