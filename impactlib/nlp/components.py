@@ -70,7 +70,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from spacy.attrs import LEMMA, LOWER, SENT_START
+from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -125,6 +125,7 @@ SUBJ = 524288  # subject pronoun
 NOW = 1048576  # the clause speaks about the present
 PREP = 2097152
 SPACE = 4194304
+HARD = 8388608  # ';' or 'maar': a sentence may split into clauses here
 
 _BOUNDARY_WORDS = frozenset({
     ",", ";", ":", "(", ")", "-", "–", "en", "maar", "want", "omdat", "terwijl", "doordat",
@@ -430,6 +431,7 @@ class ImpactSuggester:
         mark(lower_only, _POSSESSIVES, POSS)
         mark(lower_only, ("hij", "zij", "ze", "hem", "hen", "hun"), THIRD)
         mark(lower_only, _BOUNDARY_WORDS, BOUND)
+        mark(lower_only, _HARD_SPLIT, HARD)
         mark(lower_only, L.ENGLISH_WORDS, ENGLISH)
         mark(lower_only, L.DUTCH_WORDS, DUTCH)
         self._both = both
@@ -571,6 +573,7 @@ class ImpactSuggester:
         fl: list[_Feat] = []
         strings = self.vocab.strings
         starts = []
+        has_hard = False
         english = dutch = 0
         first_now = n
         i = 0
@@ -585,6 +588,8 @@ class ImpactSuggester:
             if ss == 1:
                 starts.append(i)
             flags = f.flags
+            if flags & HARD:
+                has_hard = True
             if flags & (ENGLISH | DUTCH | NOW):
                 if flags & ENGLISH:
                     english += 1
@@ -596,8 +601,11 @@ class ImpactSuggester:
         if not starts or starts[0] != 0:
             starts = [0] + starts
         starts.append(n)
-        goal = self._goal(doc._.activity_goal)
-        role = (doc._.storyteller_role or "").strip().lower() or None
+        self._has_hard = has_hard
+        self._doc_idx = None
+        u = doc._
+        goal = self._goal(u.activity_goal)
+        role = (u.storyteller_role or "").strip().lower() or None
         for si in range(len(starts) - 1):
             s, e = starts[si], starts[si + 1]
             if s <= first_now < e:
@@ -649,7 +657,9 @@ class ImpactSuggester:
                 start = cut
             out.append((start, e))
             return out
-        cuts = [i for i in range(s + 1, e - 1) if fl[i].lemma in _HARD_SPLIT]
+        if not self._has_hard:
+            return [(s, e)]
+        cuts = [i for i in range(s + 1, e - 1) if fl[i].flags & HARD]
         if not cuts:
             return [(s, e)]
         out = []
@@ -853,8 +863,11 @@ class ImpactSuggester:
             d_score += CHAIN_WEIGHT
         directness = "indirect" if d_score > 0 else "direct"
         d_conf = 0.5 + 0.45 * math.tanh(abs(d_score) / 1.6)
-        start_char = doc[s].idx
-        end_char = doc[e - 1].idx + len(doc[e - 1].text)
+        if self._doc_idx is None:
+            self._doc_idx = doc.to_array([IDX, LENGTH]).tolist()
+        offs = self._doc_idx
+        start_char = offs[s][0]
+        end_char = offs[e - 1][0] + offs[e - 1][1]
         int_ev = []
         if goal is None:
             int_ev.append("geen activiteitsdoel bekend")
@@ -896,7 +909,7 @@ class ImpactSuggester:
                 "directness": dir_ev,
             },
             "themes": themes,
-            "score": {"valence": round(score, 3), "intentionality": round(i_score, 3), "directness": round(d_score, 3)},
+            "score": {"valence": score, "intentionality": i_score, "directness": d_score},
         }
         strength = abs(score) + (0.3 if flags_all & CHANGE else 0.0) + 0.3 * len(overlap)
         return {
