@@ -312,3 +312,13 @@ def test_engine_combines_a_learned_model_folder(tmp_path):
     assert stories[0]["valence"] == "positive" and "model:" in stories[0]["evidence"]
     assert stories[1]["valence"] == "" and "lege tekst" in stories[1]["evidence"]
     assert len(segments) == 1
+
+
+def test_whole_pipeline_saves_and_loads_with_spacy(tmp_path):
+    nlp = build_pipeline(load_codebook())
+    nlp.to_disk(tmp_path / "pipe")
+    again = spacy.load(tmp_path / "pipe")
+    assert again.pipe_names == nlp.pipe_names
+    doc = again("Ik ben niet meer eenzaam.")
+    assert doc.spans["impact"][0]._.impact["valence"] == "positive"
+    assert again.get_pipe("impact_suggester").codebook.fingerprint() == load_codebook().fingerprint()
