@@ -140,6 +140,8 @@ _SERVICE_SUFFIXES = (
 )
 #: Words for the people an activity serves, whatever the activity.
 _GENERIC_PARTICIPANTS = frozenset({"mens", "klant", "cliënt", "client", "bezoeker", "deelnemer", "cursist", "gast", "aanmelder"})
+#: Discourse words that often, but not always, introduce a spin-off.
+_WEAK_SIDE_CUES = frozenset({"zelfs", "bovendien", "daarnaast", "extra", "achteraf", "toevallig"})
 _OWN_STAFF = frozenset({"collega", "team", "organisatie", "professional", "medewerker", "beroepskracht", "teamleider", "manager", "wijkteam"})
 _OBSERVER_ROLES = frozenset({"buurtbewoner", "wijkagent"})
 _FAMILY_UNITS = frozenset({"gezin", "familie"})
@@ -845,7 +847,8 @@ class ImpactSuggester:
         else:
             i_score = NO_OVERLAP_PRIOR + 0.6 * min(len(overlap), 2) + 0.4 * min(len(cluster), 2)
         i_score += 0.4 * len(intended_cues[:2])
-        i_score -= 0.9 * len(side[:2])
+        for cue in side[:2]:
+            i_score -= 0.4 if cue in _WEAK_SIDE_CUES else 0.9
         if participant:
             i_score += PARTICIPANT_INTENDED
         elif who_group is not None:
