@@ -89,7 +89,6 @@ SOFT_MAIN_TEMPERATURE = 0.6
 NO_OVERLAP_PRIOR = -0.1
 CHANGE_ONLY_SCORE = 0.25
 CHAIN_WEIGHT = 1.2
-PARTICIPANT_INTENDED = 0.0
 MAIN_CHANGE_ONLY_PENALTY = 0.3
 MAIN_FIRST_PENALTY = 0.5
 WHY_STATIC_FACTOR = 0.0
@@ -361,8 +360,6 @@ class ImpactSuggester:
         self._why_feats: dict[str, _Feat] = {}
         self._goals: dict[str, _Goal] = {}
         lem = lemmatize_word
-        pos_terms: dict[str, float] = {}
-        neg_terms: dict[str, float] = {}
         single: dict[str, list[tuple[str, str, str]]] = {}
         phrases: dict[str, list[tuple[tuple[str, ...], str, str, str]]] = {}
         regexes: list[tuple[re.Pattern, str, str, str]] = []
@@ -395,7 +392,6 @@ class ImpactSuggester:
         self._regexes = regexes
         self._general = L.polarity_lexicon() if self.use_general_lexicon else {}
         self._side_words = set(L.SIDE_EFFECT_CUES)
-        self._pos_terms, self._neg_terms = pos_terms, neg_terms
         self._build_tables()
 
     # ------------------------------------------------------------------ token features
@@ -849,9 +845,7 @@ class ImpactSuggester:
         i_score += 0.4 * len(intended_cues[:2])
         for cue in side[:2]:
             i_score -= 0.4 if cue in _WEAK_SIDE_CUES else 0.9
-        if participant:
-            i_score += PARTICIPANT_INTENDED
-        elif who_group is not None:
+        if not participant and who_group is not None:
             i_score -= 0.9 if not (overlap or cluster) else 0.4
         intentionality = "intended" if i_score >= 0 else "unintended"
         i_conf = 0.5 + 0.45 * math.tanh(abs(i_score) / 0.9)
