@@ -134,6 +134,8 @@ def test_bad_texts_are_tagged_or_skipped_with_warning(tmp_path):
     ]
     src = tmp_path / "s.jsonl"
     src.write_text("\n".join(json.dumps({"id": a, "tekst": b}) for a, b in rows), encoding="utf-8")
+    as_csv = _write_csv(tmp_path / "s.csv", rows, header=("id", "tekst"))  # a 1 MB CSV field is read too
+    assert [r[:2] for c in StoryReader(as_csv).chunks(3) for r in c] == [tuple(r) for r in rows]
     warn = io.StringIO()
     out, seg = tmp_path / "t.csv", tmp_path / "seg.csv"
     stats = tag_file(src, out, segments=seg, engine_factory=SentenceEngine, warn_stream=warn)

@@ -66,6 +66,8 @@ RECORD_FIELDS: Tuple[str, ...] = ("story_id", "text", "activity", "activity_goal
 
 #: Texts longer than this (code points) are tagged in parts of at most this length.
 MAX_PART_CHARS = 100_000
+#: Largest CSV field read (the csv module's default of 128 KiB is too small for long stories).
+_CSV_FIELD_LIMIT = 2**31 - 1
 #: Default number of stories per work unit.
 DEFAULT_CHUNK_SIZE = 2000
 #: A fresh engine (or worker process) after this many stories: bounds the vocab's growth.
@@ -347,6 +349,8 @@ class StoryReader:
             self.encoding, self.sep = self._sniff(head)
             fh = open(self.source, encoding=self.encoding, newline="", errors="strict")
             own = True
+        if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+            csv.field_size_limit(_CSV_FIELD_LIMIT)  # stories of megabytes are read, then tagged in parts
         try:
             reader = csv.reader(fh, delimiter=self.sep)
             try:
