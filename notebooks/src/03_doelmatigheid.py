@@ -99,12 +99,17 @@ if not trends.empty:
     names = sorted(trends["indicator"].unique())
     ncols = 2
     nrows = math.ceil(len(names) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(12, 3.4 * nrows), squeeze=False, layout="constrained")
-    for ax, name in zip(axes.flat, names):
+    fig, axes = plt.subplots(nrows, ncols, figsize=(12, 3.0 * nrows), squeeze=False, sharex=True)
+    fig.subplots_adjust(hspace=0.35, wspace=0.2)
+    for k, (ax, name) in enumerate(zip(axes.flat, names)):
         unit = trends.loc[trends["indicator"] == name, "unit"].iloc[0]
         plots.plot_indicator_trend(analysis.indicator_series(indicators, name), title=name,
                                    unit=unit if isinstance(unit, str) else None, ax=ax)
         ax.legend(fontsize="x-small", frameon=False, ncol=2)
+        if k + ncols < len(names):   # not the lowest panel of its column: no period labels
+            ax.set_xlabel("")
+        else:
+            ax.tick_params(labelbottom=True)
     for ax in axes.flat[len(names):]:
         ax.set_axis_off()
     plt.show()
@@ -161,9 +166,9 @@ contra = linked[linked["verdict"] == "contradict"] if not linked.empty else link
 if contra.empty:
     display(note("De verhalen spreken geen enkele indicator tegen." if not linked.empty else
                  "Geen koppeling tussen cijfers en verhalen, dus ook geen tegenspraak."))
+segments = analysis.coded_units(codes, stories, activities, level="segment") if len(contra) else None
 for row in contra.itertuples(index=False):
-    ids = row.stories.split(", ")
-    effects = analysis.find_effects(codes, stories, activities, activity=row.activity, story_id=ids)
+    effects = segments[(segments["activity"] == row.activity) & segments["story_id"].isin(row.stories.split(", "))]
     row_themes = set(row.theme.split(", "))
     effects = effects[[bool(row_themes & set(th)) for th in effects["themes"]]]
     effects = effects.sort_values(["valence", "story_id"]).drop_duplicates("story_id").head(4)
@@ -221,16 +226,20 @@ else:
         title="Grootste thema's per activiteit, met citaten"))
 
 # %%
-counts = analysis.code_counts(codes, stories, activities, by="activity", dimensions=["valence", "intentionality"])
+counts = analysis.code_counts(codes, stories, activities, by="activity")
 if not counts.empty:
-    fig, axes = plt.subplots(2, 1, figsize=(9, 8.5), layout="constrained")
-    plots.plot_code_shares(counts, dimension="valence", by="activity", ax=axes[0])
-    plots.plot_code_shares(counts, dimension="intentionality", by="activity", ax=axes[1],
-                           title="Bedoeld/onbedoeld per activiteit")
-    plt.show()
+    wide = counts.assign(pct=counts["share"] * 100).pivot_table(index="activity", columns="value", values="pct",
+                                                               sort=False)
+    wide = wide[[v for v in ("negative", "unintended", "indirect") if v in wide.columns]]
+    wide.columns = [f"% {analysis.label(c)}" for c in wide.columns]
+    n = counts[counts["dimension"] == "valence"].groupby("activity")["total"].max()
+    wide.insert(0, "verhalen", n.reindex(wide.index).fillna(0).astype(int))
+    display(table(wide.reset_index(), decimals=0,
+                  title="Hoofdeffect van de verhalen per activiteit: aandeel negatief, onbedoeld en indirect"))
 
 # %% [markdown]
-# De balken tellen **verhalen** (het hoofdeffect van elk verhaal), n staat achter de naam.
+# De tabel telt **verhalen** (het hoofdeffect van elk verhaal); een verhaal kan meer effecten
+# noemen.
 # Een hoog aandeel negatieve of onbedoelde effecten is geen slecht rapportcijfer: verhalen
 # worden juist opgehaald om ook de keerzijde te horen, en wie meer ophaalt bij kritische
 # vertellers, hoort meer kritiek.
