@@ -168,6 +168,13 @@ def test_dimension_features_restrict_each_classifier(data, tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def test_fit_is_reproducible(data):
+    X, y = data
+    a = ImpactModel(use_rules=False).fit(X, y).to_dict()
+    b = ImpactModel(use_rules=False).fit(X, y).to_dict()
+    assert a == b
+
+
 def test_no_features_is_an_error(data):
     X, y = data
     with pytest.raises(ModelError, match="no features"):
