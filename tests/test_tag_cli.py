@@ -168,6 +168,11 @@ def test_csv_dialects_and_dutch_headers(tmp_path):
     bom.write_bytes("\ufeffid\ttekst\r\nA\t\"twee\nregels é\"\r\n".encode("utf-8"))
     assert list(StoryReader(bom).chunks(5)) == [[("A", "twee\nregels é", "", "", "", "")]]
     assert canonical_column("Tekst") == "text"
+    late = tmp_path / "late.csv"  # ASCII for 64 KB, then cp1252: still read, as cp1252
+    late.write_bytes(b"id;tekst\r\n" + b"A;Het gaat goed.\r\n" * 5000 + "B;Café é\r\n".encode("cp1252"))
+    reader = StoryReader(late)
+    got = [r for c in reader.chunks(1000) for r in c]
+    assert len(got) == 5001 and got[-1][:2] == ("B", "Café é") and reader.encoding == "cp1252"
     titled = tmp_path / "titled.csv"
     titled.write_text("Export verhalen gemeente Zuiderveen;;\n;;\nnr;verhaal;datum\nS9;Het gaat goed.;1-2-2025\n",
                       encoding="utf-8")

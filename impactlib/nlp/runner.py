@@ -347,6 +347,10 @@ class StoryReader:
                 raise ImpactError(f"{self.name}: the file is empty; it needs a header row with "
                                   "'story_id' and 'text' and one row per story")
             self.encoding, self.sep = self._sniff(head)
+            if self.encoding in ("utf-8", "utf-8-sig") and len(head) == 65536 and not _all_utf8(self.source):
+                # ASCII at the top, cp1252 further down (Dutch Excel exports): decide on the whole file
+                self.encoding = "cp1252"
+                self.notes.append(f"{self.name}: not UTF-8 beyond the first 64 KB; read as cp1252")
             fh = open(self.source, encoding=self.encoding, newline="", errors="strict")
             own = True
         if csv.field_size_limit() < _CSV_FIELD_LIMIT:
@@ -529,6 +533,21 @@ class StoryReader:
         for i in range(0, len(data), chunk_size):
             yield [self._record_from_obj(o, f"{self.name}: item {i + j + 1}")
                    for j, o in enumerate(data[i:i + chunk_size])]
+
+
+def _all_utf8(path: Any, block: int = 1 << 22) -> bool:
+    """Whether the whole file decodes as UTF-8 (streamed in 4 MB blocks)."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            while True:
+                data = fh.read(block)
+                if not data:
+                    dec.decode(b"", final=True)
+                    return True
+                dec.decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
 
 
 class _Chain:
