@@ -45,7 +45,7 @@ from train_default_model import SEED, segment_table, split_table, with_segments 
 
 
 def report(name: str, truth: pd.DataFrame, pred: pd.DataFrame) -> dict[str, float]:
-    """Print κ, macro-F1 and the confusion matrix per dimension; return the κ per dimension."""
+    """Print κ, macro-F1 and the confusion matrix per dimension; return κ (and F1) per dimension."""
     print(f"\n== {name} (n = {len(truth)}) ==")
     kappas = {}
     for d in DIMENSIONS:
@@ -55,6 +55,7 @@ def report(name: str, truth: pd.DataFrame, pred: pd.DataFrame) -> dict[str, floa
         k = _kappa(t, p)
         f1 = f1_score(t, p, labels=list(LABELS[d]), average="macro", zero_division=0)
         kappas[d] = k
+        kappas[f"{d}_f1"] = f1
         cm = confusion_matrix(t, p, labels=labels)
         print(f"{d:<15} kappa {k:6.3f}   macro-F1 {f1:5.3f}")
         head = "".join(f"{(lab or '(leeg)'):>12}" for lab in labels)
@@ -62,7 +63,7 @@ def report(name: str, truth: pd.DataFrame, pred: pd.DataFrame) -> dict[str, floa
         for lab, row in zip(labels, cm):
             if lab:
                 print(f"    {lab:<18}" + "".join(f"{v:>12d}" for v in row))
-    print(f"{'mean kappa':<15} {np.mean(list(kappas.values())):6.3f}")
+    print(f"{'mean kappa':<15} {np.mean([kappas[d] for d in DIMENSIONS]):6.3f}")
     return kappas
 
 
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "sample")
     ap.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped model)")
     ap.add_argument("--coder", default="coder_a")
+    ap.add_argument("--markdown", action="store_true", help="also print the summary as a Markdown table")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
 
@@ -106,16 +108,18 @@ def main(argv: list[str] | None = None) -> int:
     bare_rules, _ = engine.tag(bare)
     bare_comb = pd.DataFrame(model.refine_rows(bare, bare_rules))
     print("\n== held-out stories without storyteller_role and why_significant (kappa) ==")
+    bare_k = {}
     for name, frame in (("rules only", pd.DataFrame(bare_rules)), ("rules + model", bare_comb)):
         ks = [_kappa(y_test[d].astype(str), frame[d].fillna("").astype(str)) for d in DIMENSIONS]
+        bare_k[name] = ks
         print(f"{name:<16}" + "  ".join(f"{d} {k:.3f}" for d, k in zip(DIMENSIONS, ks)))
 
     # the rules on the split they were tuned on: the gap to the held-out split is their tuning bias
     train_rules, _ = engine.tag(X_train.to_dict("records"))
     tr = pd.DataFrame(train_rules)
-    ks = [_kappa(y_train[d].astype(str), tr[d].fillna("").astype(str)) for d in DIMENSIONS]
+    tune_k = [_kappa(y_train[d].astype(str), tr[d].fillna("").astype(str)) for d in DIMENSIONS]
     print(f"\n== rules only on the training split they were tuned on (n = {len(X_train)}) ==")
-    print("  ".join(f"{d} {k:.3f}" for d, k in zip(DIMENSIONS, ks)) + f"  mean {np.mean(ks):.3f}")
+    print("  ".join(f"{d} {k:.3f}" for d, k in zip(DIMENSIONS, tune_k)) + f"  mean {np.mean(tune_k):.3f}")
 
     cv = KFold(5, shuffle=True, random_state=SEED)
     pred = cross_val_predict(ImpactModel(**model.get_params()), X_train, y_train, cv=cv)
@@ -141,6 +145,24 @@ def main(argv: list[str] | None = None) -> int:
     for name, ks in results.items():
         print(f"{name:<16}" + "".join(f"{ks[d]:>16.3f}" for d in DIMENSIONS))
     print(f"{'human-human':<16}" + "".join(f"{k:>16.3f}" for k in hh))
+    if args.markdown:
+        print("\n| held-out (n = %d, vs %s) | valence κ | intentionality κ | directness κ | mean κ | macro-F1 (v / i / d) |"
+              % (len(X_test), args.coder))
+        print("|---|---|---|---|---|---|")
+        for name, ks in results.items():
+            print(f"| {name} | " + " | ".join(f"{ks[d]:.2f}" for d in DIMENSIONS)
+                  + f" | {np.mean([ks[d] for d in DIMENSIONS]):.2f} | "
+                  + " / ".join(f"{ks[d + '_f1']:.2f}" for d in DIMENSIONS) + " |")
+        print(f"| rules only, without role/why | " + " | ".join(f"{k:.2f}" for k in bare_k["rules only"])
+              + f" | {np.mean(bare_k['rules only']):.2f} | |")
+        print(f"| rules + model, without role/why | " + " | ".join(f"{k:.2f}" for k in bare_k["rules + model"])
+              + f" | {np.mean(bare_k['rules + model']):.2f} | |")
+        print(f"| human–human (coder_a vs coder_b, n = {len(ids)}) | " + " | ".join(f"{k:.2f}" for k in hh)
+              + f" | {np.mean(hh):.2f} | |")
+        print(f"| *rules on their tuning split (odd ids, n = {len(X_train)})* | "
+              + " | ".join(f"{k:.2f}" for k in tune_k) + f" | {np.mean(tune_k):.2f} | |")
+        print(f"| *5-fold CV of the default model on the training split* | "
+              + " | ".join(f"{k:.2f}" for k in cv_k) + f" | {np.mean(cv_k):.2f} | |")
     print(f"\n({time.perf_counter() - t0:.1f} s)")
     return 0
 
