@@ -116,7 +116,7 @@ def test_engine_failure_keeps_row_and_names_story(tmp_path):
         rows = _read(out)
         assert [r["story_id"] for r in rows] == ["A", "B", "C"]
         assert [r["valence"] for r in rows] == ["positive", "", "negative"]
-        assert rows[1]["evidence"].startswith("not tagged: RuntimeError")
+        assert rows[1]["evidence"].startswith("niet getagd: fout in de tagger (RuntimeError")
         assert "story 'B'" in warn.getvalue() and "kapot" in warn.getvalue()
 
 
@@ -146,9 +146,9 @@ def test_bad_texts_are_tagged_or_skipped_with_warning(tmp_path):
     for sid, word in [("E1", "empty"), ("E2", "empty"), ("H1", "HTML"), ("C1", "control"),
                       ("L1", "parts"), ("EN", "English"), ("", "story number 8 in the file has no story_id")]:
         assert re.search(rf"story '{sid}': .*{word}", msgs), (sid, msgs)
-    assert got["E1"]["evidence"] == "not tagged: empty text" and got["E1"]["valence"] == ""
+    assert got["E1"]["evidence"] == "lege tekst: niet getagd" and got["E1"]["valence"] == ""
     assert got["H1"]["valence"] == "positive" and got["C1"]["valence"] == "positive"
-    assert got["L1"]["valence"] in ("positive", "negative") and "parts" in got["L1"]["evidence"]
+    assert got["L1"]["valence"] in ("positive", "negative") and "delen getagd" in got["L1"]["evidence"]
     texts = dict(rows)
     segments = _read(seg)
     assert any(s["story_id"] == "L1" and int(s["start"]) > 1_000_000 for s in segments)

@@ -8,7 +8,8 @@ order) and writes story rows and, optionally, segment rows per chunk with the
 
 Every input story gets exactly one output row: texts that cannot be tagged
 (empty, or the engine fails on them) get a row with empty codes and an
-``evidence`` that says why, plus a warning that names the story.  Texts with
+``evidence`` that says why (in Dutch, like the engine's evidence), plus a
+warning on stderr that names the story.  Texts with
 control characters or HTML remnants are tagged with those characters masked by
 spaces of the same length, so segment offsets still index into the original
 text; very long texts are tagged in parts.  The count of stories read is
@@ -720,7 +721,7 @@ class ChunkTagger:
         for i, rec in enumerate(chunk):
             sid, text = rec[0], rec[1]
             if not text or not text.strip():
-                stories[i] = _empty_story(sid, "not tagged: empty text")
+                stories[i] = _empty_story(sid, "lege tekst: niet getagd")
                 warnings.append(("empty", sid, "empty text; kept with empty codes, not tagged"))
                 continue
             clean = text
@@ -734,7 +735,7 @@ class ChunkTagger:
                     clean = masked
                     warnings.append(("html", sid, f"{n} HTML tag(s)/entit(y/ies); read as spaces and tagged"))
             if not clean.strip():
-                stories[i] = _empty_story(sid, "not tagged: no text besides markup/control characters")
+                stories[i] = _empty_story(sid, "geen tekst over na opschonen: niet getagd")
                 warnings.append(("empty", sid, "no text besides markup or control characters; not tagged"))
                 continue
             m = _NL_RE.search(clean, 0, 600)
@@ -793,7 +794,7 @@ class ChunkTagger:
             except Exception as exc:  # noqa: BLE001 - reported as a warning, row kept
                 sid = chunk[i][0]
                 srows.append({"story_id": sid,
-                              "evidence": f"not tagged: {type(exc).__name__}: {str(exc)[:200]}"})
+                              "evidence": f"niet getagd: fout in de tagger ({type(exc).__name__}: {str(exc)[:200]})"})
                 segrows.append([])
                 warnings.append(("error", sid, f"the tagger failed ({type(exc).__name__}: "
                                  f"{str(exc)[:200]}); kept with empty codes"))
@@ -825,7 +826,7 @@ class ChunkTagger:
                     segments[i].append(tuple(out))
         for i, (_score, row) in best.items():
             t = list(_story_tuple(chunk[i][0], row))
-            t[-1] = (t[-1] + "; " if t[-1] else "") + f"long text tagged in {parts_of[i]} parts"
+            t[-1] = (t[-1] + "; " if t[-1] else "") + f"lange tekst, in {parts_of[i]} delen getagd"
             stories[i] = tuple(t)
 
 
