@@ -99,6 +99,14 @@ def _resources() -> dict[str, Any]:
     for w in neutral:
         polarity.pop(w, None)
     participant_roles = set(getattr(lx, "PARTICIPANT_ROLES", ()))
+    actors = dict(lx.ACTOR_GROUPS)
+    actor_of: dict[str, tuple[int, ...]] = {}
+    for gi, g in enumerate(_GROUPS):
+        for w in actors.get(g, ()):
+            actor_of[w] = actor_of.get(w, ()) + (gi,)
+    side_phrase_starts: dict[str, tuple] = {}
+    for phrase in getattr(lx, "SIDE_EFFECT_PHRASES", ()):
+        side_phrase_starts[phrase[0]] = side_phrase_starts.get(phrase[0], ()) + (tuple(phrase),)
     other_roles = set(getattr(lx, "OTHER_ROLES", ()))
     return {
         "polarity": polarity,
@@ -110,7 +118,9 @@ def _resources() -> dict[str, Any]:
         "side_phrases": tuple(getattr(lx, "SIDE_EFFECT_PHRASES", ())),
         "first": lx.FIRST_PERSON,
         "third": lx.SECOND_THIRD_PERSON,
-        "actors": dict(lx.ACTOR_GROUPS),
+        "actors": actors,
+        "actor_of": actor_of,
+        "side_phrase_starts": side_phrase_starts,
         "clusters": dict(lx.GOAL_CLUSTERS),
         "stop": lx.STOPWORDS,
         "outcome": getattr(lx, "OUTCOME_WORDS", frozenset()),
@@ -135,6 +145,12 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         w = m.group(0)
         out.append((w, w if not w[0].isalnum() else _lemma(w)))
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _goal_tokens(goal: str) -> tuple[tuple[str, str], ...]:
+    """:func:`_tokens` of an activity goal (few distinct goals: cached)."""
+    return tuple(_tokens(goal))
 
 
 def _negated(toks: list[tuple[str, str]], negators: frozenset) -> list[bool]:
@@ -248,7 +264,7 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
     why_good, why_bad = wp + wnn + wnd, wn + wpn + wpd
 
     # intentionality: overlap with the goal
-    goal_toks = _tokens(goal) if goal else []
+    goal_toks = _goal_tokens(goal) if goal else []
     goal_content = _content((l for f, l in goal_toks), res["stop"])
     hits = goal_content & lemma_set
     overlap = len(hits) / len(goal_content) if goal_content else 0.0
@@ -264,20 +280,28 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
         off_goal = sum(1 for l in lemmas if l in other_words)
     on_share = on_goal / (on_goal + off_goal) if on_goal + off_goal else 0.5
     side = sum(1 for f, l in toks if f in res["side"] or l in res["side"])
-    for phrase in res["side_phrases"]:
-        k = len(phrase)
-        side += sum(1 for i in range(len(lemmas) - k + 1)
-                    if all(lemmas[i + j] == phrase[j] or forms[i + j] == phrase[j] for j in range(k)))
+    starts = res["side_phrase_starts"]
+    for i, (f, l) in enumerate(zip(forms, lemmas)):
+        for phrase in starts.get(f, ()) or starts.get(l, ()):
+            k = len(phrase)
+            if i + k <= len(lemmas) and all(lemmas[i + j] == phrase[j] or forms[i + j] == phrase[j]
+                                            for j in range(1, k)):
+                side += 1
     outcome = sum(1 for l in lemmas if l in res["outcome"])
     why_lemmas = {l for f, l in why_toks} | {f for f, l in why_toks}
     why_side = sum(1 for f, l in why_toks if f in res["side"] or l in res["side"])
-    why_others = sum(1 for f, l in why_toks if any(l in words or f in words for words in res["actors"].values()))
+    actor_of = res["actor_of"]
+    why_others = sum(1 for f, l in why_toks if l in actor_of or f in actor_of)
     why_first = sum(1 for f, l in why_toks if f in res["first"])
     why_overlap = len(goal_content & why_lemmas) / len(goal_content) if goal_content and why_lemmas else 0.0
 
     # directness: who changes
-    groups = [sum(1 for l, f in zip(lemmas, forms) if l in res["actors"].get(g, ()) or f in res["actors"].get(g, ()))
-              for g in _GROUPS]
+    groups = [0] * len(_GROUPS)
+    for l, f in zip(lemmas, forms):
+        hit = actor_of.get(l) or actor_of.get(f)
+        if hit:
+            for g in hit:
+                groups[g] += 1
     chain = sum(1 for f in forms if f in res["chain"])
     first = sum(1 for f in forms if f in res["first"]) / n
     third = sum(1 for f in forms if f in res["third"]) / n
