@@ -763,6 +763,8 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
             frame[f"rules_{d}"] = [_str(story_rows[i].get(d)) for i in idx]
             frame[f"rules_{d}_confidence"] = [story_rows[i].get(f"{d}_confidence") for i in idx]
         probas = self.proba_rows(frame)
+        cw = self.combine_weight
+        weights = dict(cw) if isinstance(cw, Mapping) else {d: float(cw) for d in self.dimensions_}
         for i, proba in zip(idx, probas):
             combined = combine(story_rows[i], proba, weight=self.combine_weight)
             row = out[i]
@@ -773,7 +775,8 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
                 row[d] = combined[d]
                 row[f"{d}_confidence"] = combined[f"{d}_confidence"]
                 best = max(proba[d], key=proba[d].get)
-                notes.append(f"{d}={best} {proba[d][best]:.2f}")
+                w = weights.get(d, 0.0)
+                notes.append(f"{d}={best} {proba[d][best]:.2f}" + (f" (regels {w:.0%})" if w else ""))
             ev = _str(row.get("evidence"))
             row["evidence"] = (ev + "; " if ev else "") + "model: " + ", ".join(notes)
         return out
