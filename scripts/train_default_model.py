@@ -66,6 +66,7 @@ GRID = {
     "dimension_features": [False, True],
 }
 COMBINE_WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]
+OVERRIDE_FLOORS = [0.0, 0.6, 0.7, 0.8, 0.9]
 
 
 def is_training_id(story_id: str) -> bool:
@@ -148,26 +149,33 @@ def cv_kappas(model: ImpactModel, X, y, S, Sy, cv) -> list[float]:
     return [_kappa(y[d], pred[:, j]) for j, d in enumerate(DIMENSIONS)]
 
 
-def choose_combine_weight(model: ImpactModel, X, y, S, Sy, cv) -> tuple[dict, dict]:
-    """Per dimension, the rules' weight in ``combine`` with the best cross-validated κ
-    (ties, to three decimals: the smaller weight)."""
+def choose_combine_weight(model: ImpactModel, X, y, S, Sy, cv) -> tuple[dict, dict, dict]:
+    """Per dimension, the rules' weight and override floor in ``combine`` with the best
+    cross-validated κ (ties, to three decimals: the smaller weight, then the lower floor).
+
+    ``weight`` mixes rule confidence and model probability; a floor lets the model
+    override rule values whose confidence is below it.
+    """
     _, probas = cv_predict(model, X, y, S, Sy, cv)
     classes = [sorted(set(y[d])) for d in DIMENSIONS]
     rules = _rule_values(_as_frame(X))
     scores = {}
     for w in COMBINE_WEIGHTS:
-        pred = {d: [] for d in DIMENSIONS}
-        for i, rule in enumerate(rules):
-            rule_row = {}
-            for d, (v, c) in zip(DIMENSIONS, rule):
-                rule_row[d], rule_row[f"{d}_confidence"] = v, c
-            proba_row = {d: dict(zip(classes[j], map(float, probas[j][i]))) for j, d in enumerate(DIMENSIONS)}
-            out = combine(rule_row, proba_row, weight=w)
-            for d in DIMENSIONS:
-                pred[d].append(out[d])
-        scores[w] = [_kappa(y[d], pred[d]) for d in DIMENSIONS]
-    best = {d: max(COMBINE_WEIGHTS, key=lambda w: (round(scores[w][j], 3), -w)) for j, d in enumerate(DIMENSIONS)}
-    return best, scores
+        for floor in OVERRIDE_FLOORS:
+            pred = {d: [] for d in DIMENSIONS}
+            for i, rule in enumerate(rules):
+                rule_row = {}
+                for d, (v, c) in zip(DIMENSIONS, rule):
+                    rule_row[d], rule_row[f"{d}_confidence"] = v, c
+                proba_row = {d: dict(zip(classes[j], map(float, probas[j][i]))) for j, d in enumerate(DIMENSIONS)}
+                out = combine(rule_row, proba_row, weight=w, override_below=floor)
+                for d in DIMENSIONS:
+                    pred[d].append(out[d])
+            scores[(w, floor)] = [_kappa(y[d], pred[d]) for d in DIMENSIONS]
+    best = {d: max(scores, key=lambda k: (round(scores[k][j], 3), -k[0], -k[1])) for j, d in enumerate(DIMENSIONS)}
+    weights = {d: best[d][0] for d in DIMENSIONS}
+    floors = {d: best[d][1] for d in DIMENSIONS}
+    return weights, floors, scores
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,11 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     best_mean, best_params, best_kappas = results[0]
 
     model = ImpactModel(random_state=SEED, **best_params)
-    weight, wscores = choose_combine_weight(clone(model), X, y, S, Sy, cv)
-    print("rules weight in combine (CV κ per dimension): "
-          + ", ".join(f"{w:g}: " + "/".join(f"{k:.3f}" for k in s) for w, s in wscores.items())
-          + f" -> {weight}")
-    model.set_params(combine_weight=weight)
+    weight, floor, wscores = choose_combine_weight(clone(model), X, y, S, Sy, cv)
+    print("combine with the rules (CV κ per dimension, (weight, floor)): "
+          + ", ".join(f"{k}: " + "/".join(f"{x:.3f}" for x in s) for k, s in wscores.items() if k[1] in (0.0, 0.8)))
+    print(f"  -> rules weight {weight}, model overrides rule values below {floor}")
+    model.set_params(combine_weight=weight, combine_override_below=floor)
     model.fit(*with_segments(X, y, S, Sy, X["story_id"]))
 
     meta = {
@@ -223,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             "best_params": best_params,
             "kappa_per_dimension": dict(zip(DIMENSIONS, [round(k, 4) for k in best_kappas])),
             "kappa_mean": round(best_mean, 4),
-            "combine_weights": {str(w): [round(k, 4) for k in s] for w, s in wscores.items()},
+            "combine": {f"weight={k[0]} floor={k[1]}": [round(x, 4) for x in s] for k, s in wscores.items()},
         },
         "rules_fingerprint": rules_fingerprint(X),
         "script": "scripts/train_default_model.py",

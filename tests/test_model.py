@@ -284,6 +284,11 @@ def test_combine():
     assert out1["valence"] == "negative" and out1["valence_confidence"] == pytest.approx(0.9)
     with pytest.raises(ModelError, match="outside"):
         combine(rule, proba, weight=1.5)
+    # the model overrides rule values below the floor
+    low = {"valence": "negative", "valence_confidence": 0.6}
+    assert combine(low, proba, weight=1.0)["valence"] == "negative"
+    assert combine(low, proba, weight=1.0, override_below=0.7)["valence"] == "positive"
+    assert combine(low, proba, weight=1.0, override_below={"valence": 0.5})["valence"] == "negative"
     # one weight per dimension: rules decide valence, the model directness
     per_dim = combine(rule, proba, weight={"valence": 1.0})
     assert per_dim["valence"] == "negative" and per_dim["directness"] == "indirect"

@@ -483,6 +483,8 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
     combine_weight : float or dict
         Weight of the rule engine's confidence in :func:`combine` (0 = model only, 1 = rules only);
         a dict gives one weight per dimension (``{"valence": 0.5, ...}``; missing dimensions: 0).
+    combine_override_below : float or dict
+        In :func:`combine`, rule values with a confidence below this are overridden by the model.
     class_weight : str or None
         Passed to :class:`~sklearn.linear_model.LogisticRegression`.
     random_state : int
@@ -512,6 +514,7 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
                  use_context: bool = True, dimension_features: bool = False,
                  use_rules: bool = True, context_weight: float = 1.0,
                  combine_weight: float | Mapping[str, float] = 0.0,
+                 combine_override_below: float | Mapping[str, float] = 0.0,
                  class_weight: str | None = "balanced", random_state: int = 0) -> None:
         self.C = C
         self.word_ngram_range = word_ngram_range
@@ -526,6 +529,7 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         self.use_rules = use_rules
         self.context_weight = context_weight
         self.combine_weight = combine_weight
+        self.combine_override_below = combine_override_below
         self.class_weight = class_weight
         self.random_state = random_state
 
@@ -766,7 +770,8 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         cw = self.combine_weight
         weights = dict(cw) if isinstance(cw, Mapping) else {d: float(cw) for d in self.dimensions_}
         for i, proba in zip(idx, probas):
-            combined = combine(story_rows[i], proba, weight=self.combine_weight)
+            combined = combine(story_rows[i], proba, weight=self.combine_weight,
+                               override_below=self.combine_override_below)
             row = out[i]
             notes = []
             for d in self.dimensions_:
@@ -1053,13 +1058,15 @@ def load_model(directory: str | os.PathLike | None = None) -> ImpactModel:
 
 
 def combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, float]], *,
-            weight: float | Mapping[str, float] = 0.0) -> dict[str, Any]:
+            weight: float | Mapping[str, float] = 0.0,
+            override_below: float | Mapping[str, float] = 0.0) -> dict[str, Any]:
     """Combine the rule engine's value/confidence with the model's probabilities per dimension.
 
     For each dimension the rule's confidence ``c`` for its value ``v`` becomes a
     distribution (``c`` for ``v``, the rest shared by the other values); the result is
-    ``weight * rules + (1 - weight) * model``.  When the rules found no value the
-    model decides alone.
+    ``weight * rules + (1 - weight) * model``.  When the rules found no value, or their
+    confidence is below ``override_below``, the model decides alone (``weight=1`` with a
+    floor is "the model overrides low-confidence rule values").
 
     Parameters
     ----------
@@ -1069,6 +1076,8 @@ def combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, fl
         ``{dimension: {value: probability}}`` (from :meth:`ImpactModel.proba_rows`).
     weight : float or mapping
         Weight of the rules, in ``[0, 1]``; or one weight per dimension (missing: 0).
+    override_below : float or mapping
+        Rule confidences below this (per dimension, missing: 0) are ignored.
 
     Returns
     -------
@@ -1082,9 +1091,11 @@ def combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, fl
     {'valence': 'negative', 'valence_confidence': 0.6}
     """
     weights = dict(weight) if isinstance(weight, Mapping) else {d: weight for d in proba_row}
-    for d, w in weights.items():
-        if not isinstance(w, (int, float)) or not 0.0 <= w <= 1.0:
-            raise ModelError(f"combine weight {w!r} for {d!r} is outside [0, 1]; use a number from 0 to 1")
+    floors = dict(override_below) if isinstance(override_below, Mapping) else {d: override_below for d in proba_row}
+    for name, table in (("weight", weights), ("override_below", floors)):
+        for d, w in table.items():
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0.0 <= w <= 1.0:
+                raise ModelError(f"combine {name} {w!r} for {d!r} is outside [0, 1]; use a number from 0 to 1")
     out: dict[str, Any] = {}
     for d, probs in proba_row.items():
         weight = float(weights.get(d, 0.0))
@@ -1095,7 +1106,9 @@ def combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, fl
             c = None if c is None or _str(c) == "" else float(c)
         except (TypeError, ValueError):
             c = None
-        if v in probs and c is not None and not math.isnan(c) and weight > 0:
+        if c is not None and (math.isnan(c) or c < float(floors.get(d, 0.0))):
+            c = None  # a rule value below the floor is overridden by the model
+        if v in probs and c is not None and weight > 0:
             rest = (1.0 - c) / max(1, len(values) - 1)
             mixed = {k: weight * (c if k == v else rest) + (1.0 - weight) * probs[k] for k in values}
         else:
