@@ -1,7 +1,8 @@
 """Throughput and memory of ``impactlib tag`` against spaCy's bare Dutch tokenizer.
 
 On a generated open-vocabulary corpus (``benchmarks/corpus.py``, default
-100,000 stories) this prints, in one run:
+100,000 stories, Zipf-like word frequencies; ``--uniform`` for uniform draws,
+``--corpus FILE`` for any stories file) this prints, in one run:
 
 * the bare ``spacy.blank("nl")`` tokenizer throughput (``nlp.tokenizer.pipe``
   over the texts read from the same CSV; reading is not timed);
@@ -194,6 +195,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--corpus", type=Path, default=None,
                    help="corpus CSV to use or create (default: a cached file in the temp folder)")
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--uniform", action="store_true",
+                   help="generate the corpus with uniform word draws (more distinct words; the bare "
+                        "tokenizer slows down more than the tagger) instead of Zipf-like frequencies")
     p.add_argument("--jobs", default="1,2", help="comma-separated --jobs values to run (default 1,2)")
     p.add_argument("--segments", action="store_true", help="also write SEGMENTS.csv in the tag runs")
     p.add_argument("--profile", type=int, default=0, metavar="N",
@@ -207,10 +211,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if a.corpus is not None and a.corpus.exists():
         corpus = a.corpus  # a given corpus is used as it is (any size, CSV/XLSX/JSONL)
     else:
-        corpus = a.corpus or Path(tempfile.gettempdir()) / f"impactlib_bench_corpus_{a.n}_{a.seed}.csv"
+        kind = "uniform" if a.uniform else "zipf"
+        corpus = a.corpus or Path(tempfile.gettempdir()) / f"impactlib_bench_corpus_{kind}_{a.n}_{a.seed}.csv"
         if not corpus.exists() or count_rows(corpus) != a.n:
             t0 = time.perf_counter()
-            write_corpus(corpus, a.n, seed=a.seed)
+            write_corpus(corpus, a.n, seed=a.seed, zipf=not a.uniform)
             print(f"generated {a.n:,} stories in {time.perf_counter() - t0:.1f} s -> {corpus}")
     texts = read_texts(corpus)
     stats = text_stats(texts)

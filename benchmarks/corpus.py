@@ -12,7 +12,13 @@ lists so that the vocabulary keeps growing with the corpus, as in real data:
 * first names and surnames of several origins, generated street names, places,
   ages, amounts, dates, phone numbers, e-mail-like tokens;
 * informal speech, negations, chains (``doordat``, ``waardoor``), and typos
-  (swapped, dropped and doubled letters) in about 3% of the words.
+  (swapped, dropped and doubled letters) in about 1.5% of the words.
+
+Content words are drawn with a Zipf-like distribution over a random frequency
+ranking of each list (a few words are frequent, most are rare), as in real text:
+the number of distinct words keeps growing with the corpus (Heaps' law), but
+not every content word is a hapax, which uniform draws from 20,000 words would
+make it.  ``--uniform`` gives the harsher uniform draws.
 
 Everything is generated from a seeded :class:`random.Random`, so the same
 ``--n`` and ``--seed`` give the same file.  Rows are streamed to the CSV, so
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import random
 import re
@@ -36,7 +43,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, TextIO
+from typing import Any, Iterator, List, Optional, Sequence, TextIO
 
 #: The eight activities of the sample project (DESIGN/team brief): name, goal.
 ACTIVITIES = [
@@ -190,10 +197,16 @@ class StoryGenerator:
         Share of words that get a typo.
     """
 
-    def __init__(self, seed: int = 13, vocabulary: Optional[Vocabulary] = None, *, typo_rate: float = 0.03):
+    def __init__(self, seed: int = 13, vocabulary: Optional[Vocabulary] = None, *, typo_rate: float = 0.015,
+                 zipf: bool = True):
         self.rng = random.Random(seed)
         self.v = vocabulary or load_vocabulary()
         self.typo_rate = typo_rate
+        self.zipf = zipf
+        # a random frequency rank per word (the lexicon files are sorted alphabetically)
+        for lst in (self.v.nouns_sg, self.v.nouns_pl, self.v.adjectives, self.v.adverbs, self.v.verbs,
+                    self.v.positive, self.v.negative, self.v.proper):
+            self.rng.shuffle(lst)
         self._frames = [
             self._intro, self._situation, self._activity, self._change_pos, self._change_neg,
             self._negated, self._chain, self._others, self._filler, self._quote, self._numbers,
@@ -201,8 +214,13 @@ class StoryGenerator:
         ]
 
     # -- small helpers -------------------------------------------------
-    def _c(self, seq: Sequence[str]) -> str:
-        return seq[int(self.rng.random() * len(seq))]
+    def _c(self, seq: Sequence[Any]) -> Any:
+        n = len(seq)
+        if self.zipf and n > 200:
+            # Zipf-like (exponent ~1): rank r with probability ~ 1/(r + 1.5), as words in real text;
+            # a uniform draw from 12,000 nouns would make nearly every content word rare
+            return seq[int(math.exp(self.rng.random() * math.log(n + 1))) - 1]
+        return seq[int(self.rng.random() * n)]
 
     def _name(self) -> str:
         r = self.rng.random()
@@ -340,7 +358,7 @@ class StoryGenerator:
 HEADER = ["story_id", "text", "activity", "activity_goal", "storyteller_role", "collected_on", "why_significant"]
 
 
-def write_corpus(path: "str | os.PathLike[str] | TextIO", n: int, *, seed: int = 13) -> int:
+def write_corpus(path: "str | os.PathLike[str] | TextIO", n: int, *, seed: int = 13, zipf: bool = True) -> int:
     """Stream ``n`` generated stories to a UTF-8 CSV (``,``-separated, header row).
 
     Parameters
@@ -351,6 +369,8 @@ def write_corpus(path: "str | os.PathLike[str] | TextIO", n: int, *, seed: int =
         Number of stories.
     seed : int
         Random seed.
+    zipf : bool
+        Zipf-like word frequencies (default) or uniform draws from the word lists.
 
     Returns
     -------
@@ -366,7 +386,7 @@ def write_corpus(path: "str | os.PathLike[str] | TextIO", n: int, *, seed: int =
     >>> buf.getvalue().splitlines()[0]
     'story_id,text,activity,activity_goal,storyteller_role,collected_on,why_significant'
     """
-    gen = StoryGenerator(seed)
+    gen = StoryGenerator(seed, zipf=zipf)
     if hasattr(path, "write"):
         return _write(path, gen, n)  # type: ignore[arg-type]
     if str(path) == "-":
@@ -410,9 +430,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("-o", "--output", default="-", help="output CSV (default stdout)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--stats", action="store_true", help="print vocabulary statistics to stderr")
+    p.add_argument("--uniform", action="store_true",
+                   help="draw content words uniformly (harsher, more distinct words) instead of Zipf-like")
     a = p.parse_args(argv)
     t0 = time.perf_counter()
-    n = write_corpus(a.output, a.n, seed=a.seed)
+    n = write_corpus(a.output, a.n, seed=a.seed, zipf=not a.uniform)
     print(f"wrote {n} stories in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if a.stats and a.output != "-":
         print(vocabulary_stats(a.output), file=sys.stderr)
