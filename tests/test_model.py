@@ -329,8 +329,13 @@ def test_refine_rows_keeps_empty_and_combines(fitted):
             {"story_id": "B", "valence": "", "intentionality": "", "directness": "",
              "valence_confidence": None, "intentionality_confidence": None, "directness_confidence": None,
              "evidence": "lege tekst: niet getagd"}]
+    records.append({"story_id": "C", "text": "Hello world, this is English."})
+    rows.append({"story_id": "C", "valence": "", "intentionality": "", "directness": "",
+                 "valence_confidence": None, "intentionality_confidence": None, "directness_confidence": None,
+                 "evidence": "geen effect gevonden"})
     out = fitted.refine_rows(records, rows)
     assert out[1] == rows[1]
+    assert out[2] == rows[2]  # no effect found by the rules: the model does not invent one
     assert out[0]["evidence"].startswith("regel; model: ")
     for d in DIMENSIONS:
         assert out[0][d] in LABELS[d]

@@ -753,13 +753,17 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         -------
         list of dict
             New story rows with the combined values and confidences and the model's
-            contribution appended to ``evidence``.  Stories without text are returned unchanged.
+            contribution appended to ``evidence``.  Stories without text, and stories in
+            which the rules found no effect (all dimensions empty), are returned unchanged.
         """
         check_is_fitted(self, "estimators_")
         if len(records) != len(story_rows):
             raise ModelError(f"refine_rows got {len(records)} records but {len(story_rows)} story rows")
         out = [dict(r) for r in story_rows]
-        idx = [i for i, rec in enumerate(records) if _str(rec.get("text")).strip()]
+        # stories without text, and stories in which the rules found no effect at all, keep
+        # their empty row: the model refines values, it does not invent effects
+        idx = [i for i, rec in enumerate(records)
+               if _str(rec.get("text")).strip() and any(_str(story_rows[i].get(d)) for d in DIMENSIONS)]
         if not idx:
             return out
         frame = _as_frame([records[i] for i in idx])
