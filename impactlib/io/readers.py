@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from impactlib.errors import Problem, ValidationError
+from impactlib.io.sniff import sniff_delimiter
 
 #: Extensions read as delimited text.
 TEXT_EXTENSIONS = {".csv", ".tsv", ".tab", ".txt", ".dat", ""}
@@ -299,46 +300,6 @@ def decode(data: bytes, file: str = "<file>") -> tuple[str, str, list[Problem]]:
         ))
         return "\n".join(parts), "mixed utf-8/cp1252", problems
     return text, enc, problems
-
-
-def sniff_delimiter(text: str) -> str:
-    """Pick the delimiter (``,`` ``;`` tab ``|``) that splits the first records most consistently.
-
-    Examples
-    --------
-    >>> sniff_delimiter("a;b;c\\n1,5;2;3\\n")
-    ';'
-    >>> sniff_delimiter("id,text\\n1,\\"a; b\\"\\n")
-    ','
-    """
-    sample = text[:65536]
-    if len(text) > 65536 and "\n" in sample:
-        sample = sample[: sample.rfind("\n")]
-    best: tuple[Any, ...] = (False, 1, 0.0, 0)
-    choice = ","
-    for order, delim in enumerate([",", ";", "\t", "|"]):
-        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delim)
-        counts: list[int] = []
-        try:
-            for row in reader:
-                if row:
-                    counts.append(len(row))
-                if len(counts) >= 40:
-                    break
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        header_n = counts[0]
-        modal_n = Counter(counts).most_common(1)[0][0]
-        width = max(header_n, modal_n)
-        if width < 2:
-            continue
-        consistency = sum(c == width for c in counts) / len(counts)
-        score = (consistency >= 0.9, width if consistency >= 0.5 else 1, consistency, -order)
-        if score > best:
-            best, choice = score, delim
-    return choice
 
 
 def _filled(r: list[Any]) -> int:

@@ -35,6 +35,7 @@ import codecs
 import collections
 import csv
 import gc
+import importlib
 import io
 import itertools
 import json
@@ -98,23 +99,22 @@ def _normalise_header(name: Any) -> str:
     return re.sub(r"[\s\-]+", "_", s)
 
 
-def _io_columns() -> Any:
-    """The column module of :mod:`impactlib.io` (aliases), or ``None`` when absent.
+def _io_module(name: str) -> Any:
+    """A stdlib-only module of :mod:`impactlib.io` (``columns``, ``sniff``), or ``None``.
 
     ``impactlib/io/__init__.py`` imports pandas (~0.3-0.9 s), which ``impactlib tag``
-    does not need otherwise; ``io/columns.py`` itself only needs the stdlib.  So,
-    unless ``impactlib.io`` is already imported, the file is loaded on its own
-    (under a private name) to keep the start-up of ``impactlib tag`` short.
+    does not need otherwise; ``io/columns.py`` and ``io/sniff.py`` only need the
+    stdlib.  So, unless ``impactlib.io`` is already imported, the file is loaded on
+    its own (under a private name) to keep the start-up of ``impactlib tag`` short.
     """
-    global _IO_COLUMNS
-    if _IO_COLUMNS is not None:
-        return _IO_COLUMNS or None
-    mod: Any = sys.modules.get("impactlib.io.columns")
+    if name in _IO_MODULES:
+        return _IO_MODULES[name] or None
+    mod: Any = sys.modules.get(f"impactlib.io.{name}")
     if mod is None and "impactlib.io" not in sys.modules:
         import importlib.util
 
-        path = Path(__file__).resolve().parent.parent / "io" / "columns.py"
-        spec = importlib.util.spec_from_file_location("impactlib.nlp._io_columns", path)
+        path = Path(__file__).resolve().parent.parent / "io" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(f"impactlib.nlp._io_{name}", path)
         if spec is not None and spec.loader is not None and path.exists():
             try:
                 mod = importlib.util.module_from_spec(spec)
@@ -125,14 +125,19 @@ def _io_columns() -> Any:
                 mod = None
     if mod is None:
         try:
-            from impactlib.io import columns as mod  # type: ignore[no-redef]
+            mod = importlib.import_module(f"impactlib.io.{name}")
         except ImportError:  # pragma: no cover - io absent
             mod = None
-    _IO_COLUMNS = mod if mod is not None else False
+    _IO_MODULES[name] = mod if mod is not None else False
     return mod
 
 
-_IO_COLUMNS: Any = None
+def _io_columns() -> Any:
+    """The column module of :mod:`impactlib.io` (aliases), or ``None`` when absent."""
+    return _io_module("columns")
+
+
+_IO_MODULES: dict = {}
 
 
 def canonical_column(name: Any) -> Optional[str]:
@@ -569,8 +574,7 @@ class _Chain:
 def sniff_delimiter(text: str) -> str:
     """The delimiter (``,`` ``;`` tab ``|``) that splits the first records most consistently.
 
-    The same rule as the loaders of :mod:`impactlib.io` (which this module does not
-    import, to keep pandas out of ``impactlib tag``'s start-up).
+    The rule of :func:`impactlib.io.sniff.sniff_delimiter`, loaded without pandas.
 
     Examples
     --------
@@ -579,29 +583,7 @@ def sniff_delimiter(text: str) -> str:
     >>> sniff_delimiter('id,text\\n1,"a; b"\\n')
     ','
     """
-    best: Tuple[Any, ...] = (False, 1, 0.0, 0)
-    choice = ","
-    for order, delim in enumerate([",", ";", "\t", "|"]):
-        counts: List[int] = []
-        try:
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
-                if row:
-                    counts.append(len(row))
-                if len(counts) >= 40:
-                    break
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        modal = collections.Counter(counts).most_common(1)[0][0]
-        width = max(counts[0], modal)
-        if width < 2:
-            continue
-        consistency = sum(c == width for c in counts) / len(counts)
-        score = (consistency >= 0.9, width if consistency >= 0.5 else 1, consistency, -order)
-        if score > best:
-            best, choice = score, delim
-    return choice
+    return _io_module("sniff").sniff_delimiter(text)
 
 
 def _s(v: Any) -> str:
