@@ -53,25 +53,13 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import pandas as pd
 
 from impactlib.errors import Problem, StoreError, StoreLockedError, ValidationError
+from impactlib.io.columns import CANONICAL
 
 #: The schema version this impactlib writes (``PRAGMA user_version``).
 SCHEMA_VERSION = 2
 
 #: Columns of the canonical codes table, in order (see DESIGN.md).
-CODE_COLUMNS: tuple[str, ...] = (
-    "story_id",
-    "start",
-    "end",
-    "dimension",
-    "value",
-    "coder",
-    "source",
-    "status",
-    "confidence",
-    "codebook_version",
-    "created_at",
-    "memo",
-)
+CODE_COLUMNS: tuple[str, ...] = tuple(CANONICAL["codes"])
 SOURCES = ("human", "rules", "model")
 STATUSES = ("suggested", "accepted", "rejected", "edited")
 #: Default coder name of machine suggestions.

@@ -26,11 +26,11 @@ from typing import Iterable, Optional
 
 import pandas as pd
 
-DIMENSIONS = ("valence", "intentionality", "directness")
-CODE_COLUMNS = [
-    "story_id", "start", "end", "dimension", "value", "coder", "source", "status",
-    "confidence", "codebook_version", "created_at", "memo",
-]
+from impactlib.codebook import DIMENSIONS as _CODEBOOK_DIMENSIONS
+from impactlib.io.columns import CANONICAL
+
+DIMENSIONS = tuple(_CODEBOOK_DIMENSIONS)
+CODE_COLUMNS = list(CANONICAL["codes"])
 MACHINE_CODER = "impactlib-tagger"
 _DECIDED = {"accepted", "edited"}
 

@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DIMENSIONS: tuple[str, ...] = ("valence", "intentionality", "directness")
-VALUES: dict[str, tuple[str, ...]] = {
-    "valence": ("positive", "negative"),
-    "intentionality": ("intended", "unintended"),
-    "directness": ("direct", "indirect"),
-}
+from impactlib.codebook import DIMENSIONS as _CODEBOOK_DIMENSIONS
+from impactlib.io.columns import CANONICAL
+
+VALUES: dict[str, tuple[str, ...]] = dict(_CODEBOOK_DIMENSIONS)
+DIMENSIONS: tuple[str, ...] = tuple(VALUES)
 #: Dutch display labels of stored keys (dimensions, values, verdicts, stages).
 LABELS: dict[str, str] = {
     "valence": "waardering",
@@ -56,8 +55,7 @@ LABELS: dict[str, str] = {
     "collected_by": "verzamelaar",
 }
 
-CODE_COLUMNS = ["story_id", "start", "end", "dimension", "value", "coder", "source", "status",
-                "confidence", "codebook_version", "created_at", "memo"]
+CODE_COLUMNS = list(CANONICAL["codes"])
 
 #: Default theme lexicon: theme -> patterns.  A plain pattern matches at the start of a
 #: word, case-insensitively (``eenza`` finds eenzaam, eenzame, eenzaamheid); a leading

@@ -47,6 +47,7 @@ import pandas as pd
 
 from impactlib.codebook import Codebook, Code, codebook_from_dict
 from impactlib.errors import ExchangeError
+from impactlib.io.columns import CANONICAL
 from impactlib.exchange.safezip import DEFAULT_LIMITS, SafeArchive, ZipLimits, parse_xml
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -55,10 +56,7 @@ THEME = "theme"
 _GUID_NS = uuid.UUID("6f1c1f55-4a5e-4d57-9a59-1d8a4c6b2e10")
 _MARKER = re.compile(r"impactlib:\s*([a-z_]+)\s*=\s*([A-Za-z0-9_\-]+)")
 _STORY_LEVEL = "impactlib: hele verhaal"
-CODE_COLUMNS = [
-    "story_id", "start", "end", "dimension", "value", "coder", "source", "status",
-    "confidence", "codebook_version", "created_at", "memo",
-]
+CODE_COLUMNS = list(CANONICAL["codes"])
 
 
 def guid(*parts: object) -> str:
