@@ -43,7 +43,9 @@ import hashlib
 import json
 import math
 import os
+import random
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -310,17 +312,33 @@ class CodingStore:
                 f"this impactlib reads up to version {SCHEMA_VERSION}. Upgrade impactlib "
                 "(pip install -U impactlib) to open it; the store was not changed"
             )
-        try:
-            mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise self._locked(exc) from None
-            raise StoreError(f"{self.path}: cannot switch to WAL mode ({exc})") from None
+        mode = self._switch_to_wal()
         self.journal_mode = str(mode).lower()
         con.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
         con.execute("PRAGMA foreign_keys = ON")
         if version < SCHEMA_VERSION:
             self._create_or_migrate()
+
+    def _switch_to_wal(self) -> str:
+        """``PRAGMA journal_mode = WAL``, retried until ``timeout``.
+
+        Switching a fresh file to WAL needs an exclusive lock.  When two processes
+        create the same store at once, SQLite may answer "database is locked" at
+        once (a lock-upgrade deadlock is not handed to the busy handler), so the
+        loser waits and tries again instead of failing.
+        """
+        deadline = time.monotonic() + self.timeout
+        delay = 0.01
+        while True:
+            try:
+                return str(self._con.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise StoreError(f"{self.path}: cannot switch to WAL mode ({exc})") from None
+                if time.monotonic() + delay > deadline:
+                    raise self._locked(exc) from None
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.5)
 
     def _create_or_migrate(self) -> None:
         with self.transaction():

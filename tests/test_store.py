@@ -525,6 +525,31 @@ def _creator(path: str, coder: str, start_evt) -> None:
             s.record(sid, "valence", "positive", coder)
 
 
+def _opener(path: str, start_evt) -> None:
+    start_evt.wait(10)
+    with CodingStore(path, timeout=30):
+        pass
+
+
+def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
+    # Regression: the switch to WAL on a fresh file can fail at once with
+    # "database is locked" (lock-upgrade deadlock, no busy handler); it must be retried.
+    ctx = mp.get_context("fork")
+    for trial in range(8):
+        path = str(tmp_path / f"t{trial}" / "impactlib.sqlite")
+        start = ctx.Event()
+        procs = [ctx.Process(target=_opener, args=(path, start)) for _ in range(6)]
+        for p in procs:
+            p.start()
+        time.sleep(0.05)
+        start.set()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0] * 6, f"trial {trial}"
+        with CodingStore(path) as s:
+            assert s.schema_version == SCHEMA_VERSION and s.journal_mode == "wal"
+
+
 def test_two_processes_creating_the_same_new_store(tmp_path):
     path = str(tmp_path / "fresh" / "impactlib.sqlite")
     ctx = mp.get_context("spawn")
