@@ -535,7 +535,7 @@ def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
     # Regression: the switch to WAL on a fresh file can fail at once with
     # "database is locked" (lock-upgrade deadlock, no busy handler); it must be retried.
     ctx = mp.get_context("fork")
-    for trial in range(8):
+    for trial in range(20):
         path = str(tmp_path / f"t{trial}" / "impactlib.sqlite")
         start = ctx.Event()
         procs = [ctx.Process(target=_opener, args=(path, start)) for _ in range(6)]
