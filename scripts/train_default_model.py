@@ -75,12 +75,16 @@ def is_training_id(story_id: str) -> bool:
     return bool(digits) and int(digits) % 2 == 1
 
 
-def split_table(data: Path, coder: str, *, training: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stories of one split that ``coder`` coded at story level, with their codes (same order)."""
+def split_table(data: Path, coder: str, *, training: bool | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stories of one split that ``coder`` coded at story level, with their codes (same order).
+
+    ``training=None`` takes every coded story (both splits).
+    """
     stories = load_stories(data / "stories.csv")
     codes = load_codes(data / "codes_human.csv")
     wide = story_level_codes(codes, coder)
-    stories = stories[stories["story_id"].map(lambda s: is_training_id(s) == training)]
+    if training is not None:
+        stories = stories[stories["story_id"].map(lambda s: is_training_id(s) == training)]
     stories = stories[stories["story_id"].isin(wide.index)]
     stories = stories[stories["text"].str.strip() != ""].reset_index(drop=True)
     y = wide.loc[stories["story_id"], list(DIMENSIONS)].reset_index(drop=True)
@@ -185,14 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--coder", default="coder_a")
     ap.add_argument("--no-segments", action="store_true",
                     help="train on story-level codes only (default: also on the coder's segment codes)")
+    ap.add_argument("--split", choices=("all", "odd"), default="all",
+                    help="all: every coded sample story (the held-out test is the independent gold set "
+                         "data/eval); odd: odd ids only (the even ids stay held out)")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
-    X, y = split_table(args.data, args.coder, training=True)
-    assert all(is_training_id(s) for s in X["story_id"]), "training split holds an even id"
+    X, y = split_table(args.data, args.coder, training=True if args.split == "odd" else None)
+    if args.split == "odd":
+        assert all(is_training_id(s) for s in X["story_id"]), "training split holds an even id"
     S, Sy = (None, None) if args.no_segments else segment_table(args.data, args.coder, X)
     n_seg = 0 if S is None else len(S)
-    print(f"training split: {len(X)} stories (odd ids) coded by {args.coder}, plus {n_seg} coded segments")
+    print(f"training data: {len(X)} stories ({args.split} ids) coded by {args.coder}, plus {n_seg} coded segments")
     cv = KFold(N_FOLDS, shuffle=True, random_state=SEED)
 
     results = []
@@ -220,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "trained_on": "data/sample (synthetic sample project)",
         "coder": args.coder,
-        "split": "odd numeric story ids (train/tune); even ids are held out for evaluation",
+        "split": ("odd numeric story ids (train/tune); even ids are held out for evaluation" if args.split == "odd"
+                  else "every coded sample story; held-out evaluation on the independent gold set data/eval"),
         "story_ids": list(X["story_id"]),
         "n_segments": n_seg,
         "files_sha256": {name: sha256(args.data / name) for name in ("stories.csv", "codes_human.csv")},

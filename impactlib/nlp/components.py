@@ -88,6 +88,8 @@ MAIN_AGREE_WEIGHT = 1.0
 SOFT_MAIN_TEMPERATURE = 0.6
 NO_OVERLAP_PRIOR = -0.1
 CHANGE_ONLY_SCORE = 0.25
+#: A change verb under negation ('niet gestegen'): the change did not come.
+NEGATED_CHANGE_SCORE = 0.5
 CHAIN_WEIGHT = 1.2
 MAIN_CHANGE_ONLY_PENALTY = 0.3
 MAIN_FIRST_PENALTY = 0.5
@@ -799,9 +801,17 @@ class ImpactSuggester:
             cue = self._change_cue(fl, s, e)
             if cue is None:
                 return None
-            score = CHANGE_ONLY_SCORE
-            val_ev = [f"verandering zonder waarderend woord ({cue}): standaard positief"]
-            negs = []
+            negated = self._negated_change(fl, s, e)
+            if negated:
+                # 'het aantal is niet gestegen', 'er veranderde niets': the hoped-for change
+                # did not come (goal fallen short), a weak negative
+                score = -NEGATED_CHANGE_SCORE
+                val_ev = [f"uitgebleven verandering ({negated} … {cue}): standaard negatief"]
+                negs = [negated]
+            else:
+                score = CHANGE_ONLY_SCORE
+                val_ev = [f"verandering zonder waarderend woord ({cue}): standaard positief"]
+                negs = []
             change_only = True
         else:
             change_only = False
@@ -943,6 +953,27 @@ class ImpactSuggester:
             if fl_k & BEFORE:
                 return None
         return cue if content else None
+
+    def _negated_change(self, fl: list[_Feat], s: int, e: int) -> str | None:
+        """The negator of a change verb ('niet gestegen', 'steeg niet', 'geen verschil'), or ``None``.
+
+        'niet meer' / 'geen … meer' is a change in itself ('hij drinkt niet meer') and does
+        not count.
+        """
+        for k in range(s, e):
+            f = fl[k]
+            if not f.flags & NEG or f.lemma in ("minder",):
+                continue
+            if k + 1 < e and fl[k + 1].flags & MEER:
+                continue
+            if any(fl[j].flags & MEER for j in range(k + 1, min(e, k + 4))):
+                continue
+            for j in range(max(s, k - 2), min(e, k + 4)):
+                g = fl[j]
+                if j != k and g.flags & (DEC | INC) and not g.flags & (STOP | NEG) and g.lemma not in (
+                        "meer", "steeds", "extra", "groot", "weg", "minder"):
+                    return f.lemma
+        return None
 
     def _teller(self, role: str | None, participants: frozenset) -> bool:
         """Is the storyteller one of the activity's participants?"""
