@@ -233,6 +233,82 @@ GOAL_CLUSTERS: dict[str, frozenset[str]] = {
         "zelfredzaam", "zelfredzaamheid", "zelfstandig", "regie", "zelf", "zelfvertrouwen", "durven",
         "eigen", "kracht", "versterken", "sterker", "overzicht", "grip",
     }),
+    # --- domains of social work beyond the sample project's activities (generic vocabulary)
+    "taal": frozenset({
+        "taal", "taalvaardigheid", "spreekvaardigheid", "nederlands", "spreken", "praten", "lezen",
+        "schrijven", "woord", "woordenschat", "verstaan", "begrijpen", "snappen", "uitspraak",
+        "nieuwkomer", "statushouder", "inburgering", "inburgeren", "taalcafé", "taalmaatje", "tolk",
+        "vertalen", "brief", "formulier", "gesprek", "durven", "verstaanbaar", "accent", "cursus", "examen", "laaggeletterd", "laaggeletterdheid", "digitaal", "computer", "telefoon",
+    }),
+    "participatie": frozenset({
+        "participatie", "participeren", "meedoen", "meedraaien", "actief", "vrijwilligerswerk",
+        "vrijwilliger", "dagbesteding", "dagritme", "ritme", "structuur", "bezigheid", "nuttig",
+        "zinvol", "netwerk", "sociaal", "uitkering",
+        "werkervaring", "werkfit", "re-integratie", "reïntegratie", "baan", "werk", "stage",
+        "sollicitatie", "solliciteren", "contract", "werkgever", "betaald", "vaardigheid",
+    }),
+    "armoede": frozenset({
+        "armoede", "arm", "minima", "inkomen", "rondkomen", "geld", "voedselbank", "voedselpakket",
+        "pakket", "boodschap", "boodschappen", "maaltijd", "honger", "koelkast",
+        "toeslag", "uitkering", "kwijtschelding", "regeling", "budget", "budgetteren", "sparen",
+        "schaamte", "schamen", "rekening", "betalen", "energie", "kleding", "sportclub", "contributie", "jeugdfonds", "bestaanszekerheid",
+    }),
+    "wonen": frozenset({
+        "wonen", "woning", "huis", "thuis", "huur", "huurder", "verhuurder", "corporatie",
+        "woningcorporatie", "dakloos", "daklozen", "opvang", "nachtopvang", "uitzetting",
+        "ontruiming", "huisvesting", "zelfstandig", "beschermd", "woonbegeleiding",
+        "verhuizen", "sleutel", "vervuiling", "verwaarlozing", "schimmel", "buren", "portiek",
+    }),
+    "buurt": frozenset({
+        "buurt", "wijk", "straat", "buur", "buurman", "buurvrouw", "bewoner", "buurtbewoner",
+        "leefbaarheid", "samenhang", "burenruzie", "ruzie", "conflict", "bemiddeling",
+        "buurtbemiddeling", "bemiddelaar", "gesprek", "overlast", "klacht", "melding", "groeten",
+        "kennen", "contact", "ontmoeting", "ontmoeten", "initiatief", "feest", "tuin",
+        "moestuin", "plein", "veilig", "onveilig", "vertrouwen", "sfeer", "samenwerken",
+    }),
+    "jeugd": frozenset({
+        "jeugd", "jongere", "jongerenwerk", "jongerenwerker", "tiener", "puber", "talent",
+        "talentontwikkeling", "zelfvertrouwen", "weerbaar", "weerbaarheid", "toekomst",
+        "toekomstperspectief", "perspectief", "school", "stage", "werk", "vrije", "tijd", "sport",
+        "club", "hangen", "overlast", "criminaliteit", "drugs", "blowen", "groep", "vrienden",
+        "mentor", "maatje", "buddy", "coach", "rolmodel", "uitval", "startkwalificatie", "diploma",
+        "zorgverlater", "18-min", "18-plus", "meerderjarig", "zelfstandig", "kamer",
+    }),
+    "ouderen": frozenset({
+        "oudere", "senior", "thuis", "zelfstandig", "wonen", "huisbezoek", "bezoek", "valpreventie",
+        "vallen", "gevallen", "dementie", "vergeetachtig", "geheugen", "mantelzorger", "eenzaam",
+        "eenzaamheid", "alleen", "contact", "vervoer", "boodschap", "maaltijd", "rollator",
+        "verpleeghuis", "verzorgingshuis", "opname", "thuiszorg", "wijkverpleging", "hulpmiddel",
+        "mobiliteit", "bewegen", "ommetje", "wandelen",
+    }),
+    "vervoer": frozenset({
+        "vervoer", "rijden", "chauffeur", "auto", "bus", "taxi", "halen",
+        "afspraak", "ziekenhuis", "huisarts", "fysiotherapeut", "dokter", "boodschap",
+        "bereikbaar", "bereikbaarheid", "mobiliteit", "rit", "ritten",     }),
+    "psychisch": frozenset({
+        "psychisch", "psychische", "ggz", "mentaal", "welzijn", "welbevinden", "stress",
+        "spanning", "angst", "angstig", "paniek", "depressie", "depressief", "somber",
+        "somberheid", "burn-out", "piekeren", "slapen", "slaap", "rust", "ontspannen", "zelfmoord",
+        "suïcide", "crisis", "opname", "verslaving", "alcohol", "drinken", "gebruik", "blowen",
+        "herstel", "herstellen", "veerkracht", "lekker", "vrolijk", "opgewekt", "energie",
+    }),
+    "veiligheid": frozenset({
+        "veilig", "veiligheid", "onveilig", "geweld", "huiselijk", "mishandeling", "kindermishandeling",
+        "ruzie", "escalatie", "escaleren", "politie", "melding", "meldcode", "bedreiging",
+        "dreigen", "slaan", "schreeuwen", "bang", "angst", "rust", "opvang", "vrouwenopvang",
+        "toezicht", "jeugdbescherming", "uithuisplaatsing",
+    }),
+    "gezondheid_leefstijl": frozenset({
+        "leefstijl", "gezond", "gezondheid", "bewegen", "sport", "sporten", "wandelen", "fietsen",
+        "zwemmen", "conditie", "gewicht", "afvallen", "overgewicht", "voeding", "groente",
+        "fruit", "roken", "stoppen", "drinken", "alcohol", "slapen", "fit", "fitter", "energie",
+        "pijn", "diabetes", "suiker", "bloeddruk", "medicijn", "huisarts",
+    }),
+    "digitaal": frozenset({
+        "digitaal", "digitale", "computer", "laptop", "telefoon", "smartphone", "app", "internet",
+        "online", "digid", "e-mail", "mail", "inloggen", "formulier", "aanvragen", "website",
+        "videobellen", "bellen", "whatsapp",
+    }),
 }
 
 #: Word forms (not lemmas) with a fixed polarity: their lemma is ambiguous ('zorgen' -> 'zorg' = care).
