@@ -25,9 +25,13 @@ Input format (one YAML list per file)::
 
 Outputs (deterministic)
 -----------------------
-``data/eval/stories.csv``
+One folder per source file: ``gold_a.yaml`` → ``data/eval/a/`` (the
+*development* set: its errors are read to improve the rules), ``gold_b.yaml`` →
+``data/eval/b/`` (the *test* set: only its scores are ever looked at).
+
+``data/eval/<set>/stories.csv``
     One row per story (canonical column names).
-``data/eval/codes_gold.csv``
+``data/eval/<set>/codes_gold.csv``
     The gold codes as a codes table (coder ``gold``): one whole-story row per
     dimension and one row per dimension per effect span (Unicode code points,
     end exclusive, found from the quote).
@@ -66,15 +70,15 @@ def _code(value, where: str, problems: list[str]) -> list[str] | None:
     return [str(v) for v in value]
 
 
-def build(src: Path, out: Path) -> tuple[int, int]:
-    """Write the evaluation set; return (stories, effect spans).  Raises SystemExit on bad input."""
+def build(files: list[Path], out: Path) -> tuple[int, int]:
+    """Write one evaluation set from ``files``; return (stories, effect spans).
+
+    Raises SystemExit on bad input.
+    """
     problems: list[str] = []
     stories: list[dict] = []
     codes: list[dict] = []
     seen: set[str] = set()
-    files = sorted(src.glob("gold_*.yaml"))
-    if not files:
-        raise SystemExit(f"{src}: no gold_*.yaml files")
     for path in files:
         items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         for i, s in enumerate(items, 1):
@@ -130,8 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--src", default=str(ROOT / "scripts" / "eval_src"))
     ap.add_argument("--out", default=str(ROOT / "data" / "eval"))
     args = ap.parse_args(argv)
-    n, m = build(Path(args.src), Path(args.out))
-    print(f"{args.out}: {n} stories, {m} effect spans")
+    files = sorted(Path(args.src).glob("gold_*.yaml"))
+    if not files:
+        raise SystemExit(f"{args.src}: no gold_*.yaml files")
+    for path in files:
+        name = path.stem.removeprefix("gold_")
+        n, m = build([path], Path(args.out) / name)
+        print(f"{Path(args.out) / name}: {n} stories, {m} effect spans")
     return 0
 
 

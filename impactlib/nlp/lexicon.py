@@ -64,7 +64,8 @@ LEMMA_OVERRIDES: dict[str, str] = {
 # ---------------------------------------------------------------------------
 # negation and shifters (matched on the lowercase form or the lemma)
 # ---------------------------------------------------------------------------
-NEGATORS = frozenset({"niet", "geen", "nooit", "niets", "niks", "nergens", "niemand", "zonder", "nie", "geeneen"})
+NEGATORS = frozenset({"niet", "geen", "nooit", "niets", "niks", "nergens", "niemand", "zonder", "nie", "geeneen",
+                       "nauwelijks", "amper", "zelden"})
 #: Words that turn a problem into its decrease (negative -> positive) and a good into its loss.
 DECREASERS = frozenset({
     "minder", "weinig", "afnemen", "afgenomen", "dalen", "gedaald", "verminderen", "verminderd",
