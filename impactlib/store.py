@@ -20,6 +20,11 @@ Schema history (``PRAGMA user_version``):
   or ``evidence`` columns).
 * 2 — adds ``coders``, ``codings.supersedes``, ``codings.evidence`` and the
   ``meta`` table.  Version-1 stores are migrated in place when opened.
+* 3 — adds ``latest``: per key ``(story_id, dimension, coder, start, end)`` the id of
+  the current event, kept by an ``AFTER INSERT`` trigger on ``codings`` in the same
+  transaction as the insert (so ``current()`` reads it instead of searching the
+  history for later events).  It is derived data: filled from the history when a
+  version-2 store is migrated, and :meth:`CodingStore.rebuild_latest` recomputes it.
 
 Examples
 --------
@@ -52,13 +57,14 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from impactlib.errors import Problem, StoreError, StoreLockedError, ValidationError
 from impactlib.io.columns import CANONICAL
 
 #: The schema version this impactlib writes (``PRAGMA user_version``).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Columns of the canonical codes table, in order (see DESIGN.md).
 CODE_COLUMNS: tuple[str, ...] = tuple(CANONICAL["codes"])
@@ -121,6 +127,38 @@ _IS_CURRENT = """NOT EXISTS (SELECT 1 FROM codings d
 _VIEW = f"""CREATE VIEW current_codings AS
     SELECT {_CODING_COLS} FROM codings c WHERE {_IS_CURRENT}"""
 
+#: Schema 3: the current event per key, maintained by trigger (NULL spans are stored as -1).
+_LATEST_DDL = [
+    """CREATE TABLE IF NOT EXISTS latest(
+        story_id TEXT NOT NULL,
+        dimension TEXT NOT NULL,
+        coder TEXT NOT NULL,
+        k_start INTEGER NOT NULL,
+        k_end INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        coding_id INTEGER NOT NULL,
+        PRIMARY KEY (story_id, dimension, coder, k_start, k_end)) WITHOUT ROWID""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS latest_coding ON latest(coding_id)",
+    """CREATE TRIGGER IF NOT EXISTS codings_latest AFTER INSERT ON codings
+        BEGIN
+            INSERT INTO latest(story_id, dimension, coder, k_start, k_end, created_at, coding_id)
+            VALUES (NEW.story_id, NEW.dimension, NEW.coder, ifnull(NEW.start, -1), ifnull(NEW."end", -1),
+                    NEW.created_at, NEW.id)
+            ON CONFLICT(story_id, dimension, coder, k_start, k_end) DO UPDATE
+                SET created_at = excluded.created_at, coding_id = excluded.coding_id
+                WHERE excluded.created_at > latest.created_at
+                   OR (excluded.created_at = latest.created_at AND excluded.coding_id > latest.coding_id);
+        END""",
+]
+#: Fill ``latest`` from the history (migration 2 -> 3, :meth:`CodingStore.rebuild_latest`).
+_LATEST_FILL = f"""INSERT INTO latest(story_id, dimension, coder, k_start, k_end, created_at, coding_id)
+    SELECT story_id, dimension, coder, ifnull(start, -1), ifnull("end", -1), created_at, id
+    FROM codings c WHERE {_IS_CURRENT}"""
+#: Schema 3 view: the same rows as ``_VIEW``, read through ``latest``.
+_VIEW_V3 = f"""CREATE VIEW current_codings AS
+    SELECT {', '.join('c.' + x.strip() for x in _CODING_COLS.split(','))}
+    FROM latest l JOIN codings c ON c.id = l.coding_id"""
+
 _MIGRATIONS: dict[int, list[str]] = {
     # 1 -> 2
     1: [
@@ -139,6 +177,14 @@ _MIGRATIONS: dict[int, list[str]] = {
         """CREATE INDEX IF NOT EXISTS codings_key
             ON codings(story_id, dimension, coder, start, "end", created_at, id)""",
         "CREATE INDEX IF NOT EXISTS codings_status ON codings(status, coder)",
+    ],
+    # 2 -> 3
+    2: [
+        *_LATEST_DDL,
+        "DELETE FROM latest",
+        _LATEST_FILL,
+        "DROP VIEW IF EXISTS current_codings",
+        _VIEW_V3,
     ],
 }
 
@@ -669,7 +715,7 @@ class CodingStore:
         DataFrame
             The canonical codes table (index ``coding_id``).
         """
-        where, params = [_IS_CURRENT], []
+        where, params = [], []
         if level == "story":
             where.append("c.start IS NULL")
         elif level == "segment":
@@ -687,8 +733,74 @@ class CodingStore:
             where.append(f"c.{col} IN ({','.join('?' * len(vals))})")
             params += vals
         cols = _CODING_COLS if extra else _CODING_COLS.replace(", supersedes, evidence", "")
-        sql = f"SELECT {cols} FROM codings c WHERE " + " AND ".join(where) + " ORDER BY c.id"
+        names = [x.strip() for x in cols.split(",")]
+        frm = " FROM latest l JOIN codings c ON c.id = l.coding_id"
+        if where:
+            frm += " WHERE " + " AND ".join(where)
+        fast = self._frame_columns(names, frm, params, extra)
+        if fast is not None:
+            return fast
+        sql = f"SELECT {', '.join('c.' + x for x in names)}{frm} ORDER BY l.coding_id"
         return self._frame(self._con.execute(sql, params), extra)
+
+    def _frame_columns(self, names: list[str], frm: str, params: list, extra: bool) -> pd.DataFrame | None:
+        """:meth:`_frame` of ``SELECT names frm``, read column-wise (one JSON array per column).
+
+        Fetching 900k rows cell by cell through :mod:`sqlite3` costs seconds; SQLite builds
+        one JSON array per column in C instead.  Reals are passed as ``%!.17g`` text (JSON
+        would round them to 15 digits).  Returns ``None`` (use the row-wise path) when the
+        result is empty or a column holds something the row-wise path would read differently.
+        """
+        sel = []
+        for n in names:
+            if n == "confidence":
+                sel.append("json_group_array(CASE WHEN typeof(c.confidence) IN ('real', 'integer') "
+                           "THEN printf('%!.17g', c.confidence) END)")
+            else:
+                sel.append(f"json_group_array(c.{n})")
+        try:
+            row = self._con.execute(f"SELECT count(*), {', '.join(sel)}{frm}", params).fetchone()
+        except sqlite3.OperationalError:  # e.g. a BLOB (JSON cannot hold it)
+            return None
+        if not row[0]:
+            return None
+        cols: dict[str, Any] = {}
+        try:
+            for n, text in zip(names, row[1:]):
+                key = n.strip('"')
+                values = json.loads(text)
+                if n == "confidence":
+                    cols[key] = np.array(values, dtype=np.float64)
+                elif n == "id":
+                    cols[key] = np.array(values, dtype=np.int64)
+                elif key in ("start", "end", "supersedes"):
+                    cols[key] = pd.array(np.array(values, dtype=np.float64)).astype("Int64")
+                else:
+                    # TEXT affinity: SQLite stores every non-NULL, non-BLOB value as text
+                    arr = np.empty(len(values), dtype=object)
+                    arr[:] = values
+                    cols[key] = arr
+        except (TypeError, ValueError):  # e.g. text in an INTEGER column: the row-wise reader decides
+            return None
+        order = np.argsort(cols["id"], kind="stable")
+        if not (order == np.arange(len(order))).all():
+            cols = {c: v[order] for c, v in cols.items()}
+        index = pd.Index(cols.pop("id"), name="coding_id")
+        df = pd.DataFrame(cols, index=index)
+        keep = list(CODE_COLUMNS) + (["supersedes", "evidence"] if extra else [])
+        return df[keep]
+
+    def rebuild_latest(self) -> int:
+        """Recompute the ``latest`` table (the current event per key) from the history.
+
+        ``latest`` is kept up to date by a trigger in the transaction of every insert;
+        this is for repair only (e.g. after the file was edited by other tools).
+        Returns the number of current events.
+        """
+        with self.transaction():
+            self._con.execute("DELETE FROM latest")
+            self._con.execute(_LATEST_FILL)
+            return int(self._con.execute("SELECT count(*) FROM latest").fetchone()[0])
 
     def history(self, story_id: str | None = None, *, coder: str | None = None) -> pd.DataFrame:
         """Every event, oldest first (index ``coding_id``; with ``supersedes`` and ``evidence``)."""

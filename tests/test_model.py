@@ -358,3 +358,35 @@ def test_shipped_default_model_loads_and_predicts():
     for d in DIMENSIONS:
         assert set(pred[d]) <= set(LABELS[d])
         assert pred[f"{d}_confidence"].between(0.5, 1.0).all()
+
+
+def test_refine_rows_depend_only_on_each_story():
+    """The shipped model gives each story the same probabilities and rows whatever else is
+    in the batch (features and predictions are per story: fixed idf, per-row L2 norm,
+    stored standardisation), so ``impactlib tag --jobs/--chunk-size`` cannot change rows."""
+    import csv
+    from pathlib import Path
+
+    from impactlib.nlp.engine import ImpactEngine
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "stories.csv"
+    with open(sample, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))[:60]
+    keys = ("story_id", "text", "activity", "activity_goal", "why_significant", "storyteller_role")
+    records = [{k: r.get(k) for k in keys} for r in rows]
+    story_rows, _ = ImpactEngine().tag(records)
+    m = load_model()
+    whole = m.refine_rows(records, story_rows)
+    one_by_one = [m.refine_rows([rec], [row])[0] for rec, row in zip(records, story_rows)]
+    assert one_by_one == whole
+    rev = m.refine_rows(records[::-1], story_rows[::-1])[::-1]
+    assert rev == whole
+    p_all = m.predict_proba(records)
+    for a, b in ((0, 7), (7, 31), (31, 60)):
+        for j, p in enumerate(m.predict_proba(records[a:b])):
+            assert np.array_equal(p, p_all[j][a:b])  # bit-identical, not approximately
+    # the engine with the model: any engine batch size gives the same story rows
+    big = ImpactEngine(model="default").tag(records)[0]
+    small = ImpactEngine(model="default", batch_size=3).tag(records)[0]
+    assert big == small
+    assert sum("model: " in r["evidence"] for r in big) >= 40

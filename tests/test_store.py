@@ -566,3 +566,91 @@ def test_two_processes_creating_the_same_new_store(tmp_path):
         assert s.schema_version == SCHEMA_VERSION and s.integrity_check() == "ok"
         assert len(s.stories()) == 3 and s.codebook_versions() == ["1.0.0"]
         assert sorted(s.current()["coder"]) == ["coder_a"] * 3 + ["coder_b"] * 3
+
+
+# -- schema 3: the trigger-maintained 'latest' table ------------------------------------
+
+def _current_by_history(s, where="1"):
+    """current() computed the schema-2 way (no later event for the key), read row by row."""
+    from impactlib.store import _CODING_COLS, _IS_CURRENT
+
+    cols = _CODING_COLS.replace(", supersedes, evidence", "")
+    sql = f"SELECT {cols} FROM codings c WHERE {_IS_CURRENT} AND {where} ORDER BY c.id"
+    return CodingStore._frame(s._con.execute(sql), False)
+
+
+def _tricky_history(s):
+    """Suggestions, decisions, edits, segments, out-of-order and tied created_at times."""
+    ids = s.add_suggestions(suggestions_df())
+    s.add_suggestions([{"story_id": "S1", "start": 0, "end": 24, "valence": "positive", "valence_confidence": 0.1 + 0.2}])
+    s.accept(ids[0], "coder_a")
+    s.reject(ids[1], "coder_b", memo="klopt niet")
+    s.edit(ids[2], "coder_a", "indirect")
+    cb = s.codebook_versions()[0]
+    base = {"story_id": "S2", "dimension": "valence", "coder": "coder_c", "source": "human", "status": "accepted",
+            "codebook_version": cb}
+    with s.transaction():
+        s._insert({**base, "value": "positive", "created_at": "2030-01-01T00:00:00.000000Z"})
+        s._insert({**base, "value": "negative", "created_at": "2020-01-01T00:00:00.000000Z"})  # older, later id
+        s._insert({**base, "dimension": "directness", "value": "direct", "created_at": "2025-01-01T00:00:00.000000Z"})
+        s._insert({**base, "dimension": "directness", "value": "indirect", "created_at": "2025-01-01T00:00:00.000000Z"})
+        s._insert({**base, "start": 3, "end": 9, "value": "negative", "created_at": "2025-01-01T00:00:00.000000Z"})
+        s._insert({**base, "start": 3, "end": None, "value": "positive", "created_at": "2025-01-01T00:00:00.000000Z"})
+
+
+def test_current_reads_latest_and_equals_the_history_definition(store):
+    _tricky_history(store)
+    got = store.current()
+    pd.testing.assert_frame_equal(got, _current_by_history(store))
+    assert sorted(got[got["coder"] == "coder_c"]["value"]) == ["indirect", "negative", "positive", "positive"]
+    assert got.loc[got["confidence"].notna(), "confidence"].map(repr).str.contains("0.30000000000000004").any()
+    # filters still agree with the definition
+    pd.testing.assert_frame_equal(store.current(level="story", status="accepted"),
+                                  _current_by_history(store, "c.start IS NULL AND c.status = 'accepted'"))
+    pd.testing.assert_frame_equal(store.current(story_id="S2", coder=["coder_c", "coder_b"]),
+                                  _current_by_history(store, "c.story_id = 'S2' AND c.coder IN ('coder_c', 'coder_b')"))
+    assert store.current(story_id="nope").empty
+    # the row-wise reader gives the same frame (with extra columns too)
+    rows = CodingStore._frame(store._con.execute(
+        "SELECT c.* FROM latest l JOIN codings c ON c.id = l.coding_id ORDER BY c.id"), True)
+    pd.testing.assert_frame_equal(store.current(extra=True), rows)
+    assert store.rebuild_latest() == len(got)
+    pd.testing.assert_frame_equal(store.current(), got)
+
+
+def test_latest_is_written_in_the_insert_transaction(store):
+    ids = store.add_suggestions(suggestions_df())
+    n = store._con.execute("SELECT count(*) FROM latest").fetchone()[0]
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.accept(ids[0], "coder_a")
+            raise RuntimeError("killed")
+    assert store._con.execute("SELECT count(*) FROM latest").fetchone()[0] == n
+    pd.testing.assert_frame_equal(store.current(), _current_by_history(store))
+
+
+def test_version_2_store_is_migrated_with_same_current(tmp_path):
+    path = tmp_path / "v2.sqlite"
+    with open_store(path) as s:
+        s.register_codebook(load_codebook())
+        s.add_stories(stories_df())
+        _tricky_history(s)
+        before = _current_by_history(s)
+        # turn it back into a schema-2 store (what impactlib <= this version wrote)
+        from impactlib.store import _VIEW
+
+        with s.transaction():
+            s._con.execute("DROP TRIGGER codings_latest")
+            s._con.execute("DROP TABLE latest")
+            s._con.execute("DROP VIEW current_codings")
+            s._con.execute(_VIEW)
+            s._con.execute("PRAGMA user_version = 2")
+    with CodingStore(path) as s:
+        assert s.schema_version == SCHEMA_VERSION == 3
+        pd.testing.assert_frame_equal(s.current(), before)
+        q = s.queue()
+        cid = s.record("S3", "valence", "positive", "coder_z")
+        assert cid in s.current(coder="coder_z").index
+        pd.testing.assert_frame_equal(s.current(), _current_by_history(s))
+        assert len(s.queue()) == len(q)
+        assert s.integrity_check() == "ok"

@@ -349,3 +349,37 @@ def test_cli_invalid_codebook_exit_1(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "codeboek.yaml" in err and "kapot" in err and "Traceback" not in err
     assert not out.exists() and not (tmp_path / "t.csv.part").exists()
+
+
+@requires_engine
+def test_cli_model_default_same_rows_for_any_jobs_and_chunk_size(tmp_path):
+    """With --model default every story's row depends only on that story: byte-identical
+    output for any --jobs, --chunk-size and worker recycling (regression: the model was
+    switched off by default after a comparison of a model run with a rules-only run)."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "stories.csv"
+    with open(sample, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))[:45]
+    cols = ("story_id", "text", "activity", "activity_goal", "storyteller_role", "why_significant")
+    src = _write_csv(tmp_path / "s.csv", [tuple(r[c] for c in cols) for r in rows] + [("E1", "")], header=cols)
+    results = {}
+    for jobs, chunk in (("1", "1000"), ("1", "1"), ("2", "7"), ("2", "1000")):
+        out, seg = tmp_path / f"t{jobs}_{chunk}.csv", tmp_path / f"g{jobs}_{chunk}.csv"
+        assert main(["tag", str(src), "-o", str(out), "--segments", str(seg), "--model", "default",
+                     "--jobs", jobs, "--chunk-size", chunk, "-q"]) == 0
+        results[(jobs, chunk)] = (out.read_bytes(), seg.read_bytes())
+    for jobs in (1, 2):  # fresh engines / worker processes every 10 stories
+        out = tmp_path / f"r{jobs}.csv"
+        tag_file(src, out, model="default", jobs=jobs, chunk_size=4, recycle_stories=10,
+                 warn_stream=io.StringIO())
+        results[("recycle", jobs)] = (out.read_bytes(), results[("1", "1000")][1])
+    first = results[("1", "1000")]
+    for key, got in results.items():
+        assert got == first, key
+    tagged = _read(tmp_path / "t1_1000.csv")
+    assert len(tagged) == 46
+    assert sum("model: " in r["evidence"] for r in tagged) >= 30  # the model took part
+    rules = tmp_path / "rules.csv"
+    assert main(["tag", str(src), "-o", str(rules), "-q"]) == 0
+    assert rules.read_bytes() != first[0]  # ... and a rules-only run is a different thing to compare with
