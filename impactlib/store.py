@@ -308,7 +308,7 @@ class CodingStore:
     >>> import tempfile, os
     >>> with CodingStore(os.path.join(tempfile.mkdtemp(), "s.sqlite")) as store:
     ...     store.schema_version
-    2
+    3
     """
 
     def __init__(self, path: str | os.PathLike, *, timeout: float = 10.0, durable: bool = True,

@@ -90,6 +90,12 @@ NO_OVERLAP_PRIOR = -0.1
 CHANGE_ONLY_SCORE = 0.25
 #: A change verb under negation ('niet gestegen'): the change did not come.
 NEGATED_CHANGE_SCORE = 0.5
+#: 'niet meer' without an evaluative word is a change ('hij drinkt niet meer').
+NOT_MORE_IS_CHANGE = True
+#: Changes without an evaluative word take the valence of the rest of the story.
+INHERIT_CHANGE_VALENCE = True
+#: A past-tense clause before the first change is scene-setting (weight 0.3).
+PAST_IS_BEFORE = True
 CHAIN_WEIGHT = 1.2
 MAIN_CHANGE_ONLY_PENALTY = 0.3
 MAIN_FIRST_PENALTY = 0.5
@@ -127,6 +133,7 @@ NOW = 1048576  # the clause speaks about the present
 PREP = 2097152
 SPACE = 4194304
 HARD = 8388608  # ';' or 'maar': a sentence may split into clauses here
+PAST = 16777216  # a past-tense verb form
 
 _BOUNDARY_WORDS = frozenset({
     ",", ";", ":", "(", ")", "-", "–", "en", "maar", "want", "omdat", "terwijl", "doordat",
@@ -152,6 +159,9 @@ _ROLE_ALIASES = {
     "ouder": frozenset({"ouder", "moeder", "vader", "gezin"}),
     "mantelzorger": frozenset({"mantelzorger"}),
 }
+#: Heads of compounds that report a problem named by their modifier ('overlastmelding').
+_REPORT_HEADS = ("meldingen", "melding", "klachten", "klacht", "problematiek", "problemen", "probleem",
+                 "signalen", "signaal", "cijfers", "situatie", "risico", "last")
 _STRONG_CHANGE = frozenset({"nu", "weer", "sinds", "sindsdien", "inmiddels", "eindelijk", "tegenwoordig"})
 _WORD_RE = re.compile(r"\w[\w\-']*|[^\w\s]")
 _STRONG_NOW = frozenset({"nu", "inmiddels", "sindsdien", "tegenwoordig", "intussen", "ondertussen"})
@@ -434,6 +444,7 @@ class ImpactSuggester:
         mark(lower_only, _HARD_SPLIT, HARD)
         mark(lower_only, L.ENGLISH_WORDS, ENGLISH)
         mark(lower_only, L.DUTCH_WORDS, DUTCH)
+        mark(lower_only, L.PAST_FORMS, PAST)
         self._both = both
         self._lower_only = lower_only
         groups: dict[str, str] = {}
@@ -464,6 +475,17 @@ class ImpactSuggester:
                 if lemma.endswith(word) and len(lemma) - len(word) >= 3:
                     codes.append(hit)
                     break
+        if not codes and len(lower) >= 9 and lower.isalpha():
+            # a problem word before a reporting head keeps its meaning: 'overlastmeldingen',
+            # 'schuldenproblematiek', 'eenzaamheidsklachten'
+            for head in _REPORT_HEADS:
+                if lower.endswith(head) and len(lower) - len(head) >= 4:
+                    mod = lower[: -len(head)]
+                    for cand in (mod, mod[:-1] if mod.endswith("s") else None, mod[:-2] if mod.endswith("en") else None):
+                        if cand and any(h[0] == "valence" and h[1] == "negative" for h in single.get(cand, ())):
+                            codes.append(("valence", "negative", cand))
+                            break
+                    break
         if self._any_regex is not None and self._any_regex.search(lower):
             for rx, dim, key, src in self._regexes:
                 if rx.search(lower):
@@ -482,6 +504,9 @@ class ImpactSuggester:
             flags |= ALPHA
         if not lower.strip():
             flags |= SPACE
+        elif (len(lower) > 4 and lower[-2:] in ("de", "te") or len(lower) > 5 and lower[-3:] in ("den", "ten")) \
+                and lemma != lower and lemma.endswith("en") and lower.startswith(lemma[:2]):
+            flags |= PAST  # weak past: 'belde' (bellen), 'woonden' (wonen)
         cb_unintended = cb_intended = cb_indirect = False
         pol = 0.0
         src = ""
@@ -614,11 +639,17 @@ class ImpactSuggester:
                 seg = self._analyse(doc, fl, cs, ce, goal, role)
                 if seg is not None:
                     segments.append(seg)
-        # the situation before the change (before the first 'now' marker) weighs less
+        # the situation before the change (before the first 'now' marker) weighs less; so does
+        # a clause in the past tense before the story's first change ('Elke avond was het oorlog')
+        first_change = next((g["start"] for g in segments if g["change"] or g["now"]), n)
         for seg in segments:
             seg["weight"] = 1.0 if (seg["start"] >= first_now or seg["change"]) else 0.5
             if seg["before"] and not seg["now"]:
                 seg["weight"] = 0.3
+            elif PAST_IS_BEFORE and seg["past"] and not seg["change"] and seg["start"] < first_change:
+                seg["weight"] = 0.3
+        if INHERIT_CHANGE_VALENCE:
+            self._inherit_valence(segments, doc._.why_significant)
         if len(segments) > self.max_segments:
             keep = sorted(segments, key=lambda g: -g["strength"])[: self.max_segments]
             keep_ids = {id(g) for g in keep}
@@ -659,7 +690,8 @@ class ImpactSuggester:
             return out
         if not self._has_hard:
             return [(s, e)]
-        cuts = [i for i in range(s + 1, e - 1) if fl[i].flags & HARD]
+        # 'alleen maar erger' is 'only worse', not a contrast
+        cuts = [i for i in range(s + 1, e - 1) if fl[i].flags & HARD and fl[i - 1].lemma != "alleen"]
         if not cuts:
             return [(s, e)]
         out = []
@@ -808,11 +840,12 @@ class ImpactSuggester:
                 score = -NEGATED_CHANGE_SCORE
                 val_ev = [f"uitgebleven verandering ({negated} … {cue}): standaard negatief"]
                 negs = [negated]
+                change_only = False
             else:
                 score = CHANGE_ONLY_SCORE
                 val_ev = [f"verandering zonder waarderend woord ({cue}): standaard positief"]
                 negs = []
-            change_only = True
+                change_only = True
         else:
             change_only = False
         valence = "positive" if score > 0 else "negative"
@@ -931,6 +964,7 @@ class ImpactSuggester:
             "change_only": change_only,
             "now": bool(flags_all & NOW),
             "before": bool(flags_all & BEFORE),
+            "past": bool(flags_all & PAST) and not flags_all & NOW,
             "change": bool(flags_all & (NOW | DEC)),
         }
 
@@ -946,13 +980,45 @@ class ImpactSuggester:
             if cue is None:
                 if f.lemma in _STRONG_CHANGE:
                     cue = f.lemma
-                elif fl_k & NEG and k + 1 < e and fl[k + 1].flags & MEER:
+                elif NOT_MORE_IS_CHANGE and fl_k & NEG and k + 1 < e and fl[k + 1].flags & MEER:
                     cue = f.lemma + " meer"
                 elif fl_k & (DEC | INC) and not fl_k & STOP and f.lemma not in ("meer", "steeds", "extra", "groot", "weg"):
                     cue = f.lemma
             if fl_k & BEFORE:
                 return None
         return cue if content else None
+
+    def _inherit_valence(self, segments: list[dict], why: str | None) -> None:
+        """Give changes without an evaluative word the valence of the rest of the story.
+
+        'Sindsdien gaat hij niet meer biljarten' or 'ze is gestopt' is good or bad depending
+        on what the story says around it; only when nothing in the story (nor its
+        why-significant text) carries a valence does the positive default stay.
+        """
+        if not any(seg["change_only"] for seg in segments):
+            return
+        total = 0.0
+        for seg in segments:
+            # the scene-setting before the change does not say how the change is valued
+            if not seg["change_only"] and seg["weight"] >= 1.0:
+                total += max(-SEGMENT_CLIP, min(SEGMENT_CLIP, seg["info"]["score"]["valence"]))
+        why_score = self._why(why)[0] if why else 0.0
+        total += WHY_VALENCE_WEIGHT * max(-1.5, min(1.5, why_score))
+        if abs(total) < self.min_polarity:
+            return
+        sign = 1.0 if total > 0 else -1.0
+        value = "positive" if sign > 0 else "negative"
+        label = "positief" if sign > 0 else "negatief"
+        for seg in segments:
+            if not seg["change_only"]:
+                continue
+            info = seg["info"]
+            info["score"]["valence"] = sign * CHANGE_ONLY_SCORE
+            info["valence"] = seg["valence"] = value
+            info["valence_confidence"] = round(0.5 + 0.45 * math.tanh(min(abs(total), 1.0) * CHANGE_ONLY_SCORE / 0.8), 3)
+            ev = info["evidence"]
+            cue = ev["terms"][0].split("(", 1)[1].split(")", 1)[0] if ev["terms"] else ""
+            ev["terms"] = ev["valence"] = [f"verandering zonder waarderend woord ({cue}): {label} zoals de rest van het verhaal"]
 
     def _negated_change(self, fl: list[_Feat], s: int, e: int) -> str | None:
         """The negator of a change verb ('niet gestegen', 'steeg niet', 'geen verschil'), or ``None``.

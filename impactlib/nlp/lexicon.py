@@ -69,6 +69,7 @@ NEGATORS = frozenset({"niet", "geen", "nooit", "niets", "niks", "nergens", "niem
 #: Words that turn a problem into its decrease (negative -> positive) and a good into its loss.
 DECREASERS = frozenset({
     "minder", "weinig", "afnemen", "afgenomen", "dalen", "gedaald", "verminderen", "verminderd",
+    "inhalen", "ingehaald", "wegwerken", "weggewerkt", "inlopen", "ingelopen",
     "kleiner", "verdwijnen", "verdwenen", "weg", "voorkomen", "voorkómen", "oplossen",
     "opgelost", "stoppen", "gestopt", "ophouden", "opgehouden", "verlichten", "afbouwen",
     "kwijt", "beperken", "beperkt", "omlaag", "terugdringen", "teruggedrongen",
@@ -94,6 +95,20 @@ CHANGE_MARKERS = frozenset({
 })
 #: Markers of the situation before the activity (not an effect on its own).
 BEFORE_MARKERS = frozenset({"vroeger", "voorheen", "destijds", "eerst", "aanvankelijk", "toentertijd", "vorig", "start", "begin", "toen", "eerder"})
+#: Common past-tense forms of irregular (and frequent) verbs; weak past forms (-de/-te) are
+#: recognised by their ending and lemma.  A clause in the past tense before the story's
+#: change describes the situation before (scene-setting), not the effect.
+PAST_FORMS = frozenset({
+    "was", "waren", "had", "hadden", "werd", "werden", "kwam", "kwamen", "ging", "gingen", "zat",
+    "zaten", "stond", "stonden", "lag", "lagen", "deed", "deden", "kon", "konden", "moest",
+    "moesten", "wilde", "wilden", "wou", "zei", "zeiden", "zag", "zagen", "liep", "liepen", "bleef",
+    "bleven", "dacht", "dachten", "wist", "wisten", "vond", "vonden", "kreeg", "kregen", "gaf",
+    "gaven", "nam", "namen", "hield", "hielden", "sliep", "sliepen", "at", "aten", "dronk",
+    "dronken", "zocht", "zochten", "bracht", "brachten", "durfde", "durfden", "mocht", "mochten",
+    "hoefde", "hoefden", "leek", "leken", "schreeuwde", "huilde", "belde", "woonde", "werkte",
+    "voelde", "voelden", "speelde", "maakte", "maakten", "haalde", "zweeg", "sprak", "spraken",
+    "schaamde", "vocht", "vochten", "verloor", "verloren", "viel", "vielen", "reed", "reden",
+})
 #: Chain connectives: the effect arises through another change.
 CHAIN_MARKERS = frozenset({"doordat", "waardoor", "daardoor", "hierdoor", "zodat", "gevolg", "daarom", "dus", "waarop"})
 CHAIN_PHRASES = (("met", "als", "gevolg"), ("tot", "gevolg"), ("als", "gevolg"), ("het", "gevolg"))
@@ -324,7 +339,7 @@ ALONE_CONTEXT = frozenset({
 })
 #: General-lexicon words that carry no valence in stories about social work.
 NEUTRAL_WORDS = frozenset({
-    "half", "laat", "vroeg", "nodig", "recht", "vrijwillig", "huishoudelijk", "heus", "vet",
+    "half", "laat", "vroeg", "nodig", "terecht", "opvallend", "opvallen", "praktisch", "speciaal", "oorspronkelijk", "recht", "vrijwillig", "huishoudelijk", "heus", "vet",
     "stiekem", "oud", "klein", "groot", "snel", "serieus", "enig", "belangrijk", "vreemd", "eigen",
     "gewoon", "echt", "zeker", "helemaal", "precies", "duidelijk", "bepaald", "bijzonder", "dood",
     "lang", "kort", "hard", "vol", "leeg", "zwart", "wit", "open", "dicht", "vast", "los", "laag",
@@ -436,6 +451,7 @@ __all__ = [
     "ENGLISH_WORDS",
     "FIRST_PERSON",
     "GOAL_CLUSTERS",
+    "PAST_FORMS",
     "INCREASERS",
     "LEMMA_OVERRIDES",
     "NEGATORS",
