@@ -578,7 +578,7 @@ class ImpactSuggester:
             if lm in _PERSON_NOUNS:
                 participants.add(lm)
                 participants |= _PARTICIPANT_ALIASES.get(lm, frozenset())
-        g = _Goal(text, frozenset(lemmas), tuple(clusters), frozenset(cluster_words - L.STOPWORDS), frozenset(participants))
+        g = _Goal(text, frozenset(lemmas), tuple(clusters), frozenset(cluster_words - (L.STOPWORDS - L.FORM_POLARITY.keys())), frozenset(participants))
         if len(self._goals) > 10_000:
             self._goals.clear()
         self._goals[text] = g
@@ -863,7 +863,8 @@ class ImpactSuggester:
             flags_all |= f.flags
             if f.flags & CONTENT:
                 lemmas.add(f.lemma)
-            if goal is not None and f.flags & CONTENT:
+            # an evaluative stop word ('niet meer zo alleen') counts for the goal too
+            if goal is not None and (f.flags & CONTENT or f.pol):
                 if f.lemma in goal.lemmas:
                     if f.lemma not in overlap:
                         overlap.append(f.lemma)
