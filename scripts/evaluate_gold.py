@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", default=str(ROOT / "data" / "eval"))
     ap.add_argument("--coder", default="gold")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--model", default="default", help="model for the 'model' configurations (default: the shipped one)")
     ap.add_argument("--configs", default="rules,model,rules-bare,model-bare",
                     help="comma list of rules, model, rules-bare, model-bare (bare = without role/why columns)")
     args = ap.parse_args(argv)
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
               + " ".join(f"{d[:5]:>6s}F1" for d in DIMS) + " | multi-effect spans found, span κ v/i/d")
         for cfg in [c.strip() for c in args.configs.split(",") if c.strip()]:
             src = bare if cfg.endswith("-bare") else gold_dir / "stories.csv"
-            model = "default" if cfg.startswith("model") else None
+            model = args.model if cfg.startswith("model") else None
             tagged, segs = run_tag(src, t / "out.csv", t / "segs.csv", model, args.jobs)
             s = score(gold, tagged, segs)
             ks = [s[f"{d}_kappa"] for d in DIMS]

@@ -59,11 +59,11 @@ SEED = 0
 N_FOLDS = 5
 #: The hyper-parameter grid searched by cross-validation on the training split.
 GRID = {
-    "C": [0.03, 0.1, 0.3, 1.0],
+    "C": [0.1, 0.3, 1.0],
     "use_char": [False, True],
-    "context_weight": [0.25, 0.5, 1.0],
-    "use_rules": [True, False],
-    "dimension_features": [False, True],
+    "context_weight": [0.25, 0.5],
+    "use_rules": [True],
+    "dimension_features": [False],
 }
 COMBINE_WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]
 OVERRIDE_FLOORS = [0.0, 0.6, 0.7, 0.8, 0.9]
@@ -75,13 +75,21 @@ def is_training_id(story_id: str) -> bool:
     return bool(digits) and int(digits) % 2 == 1
 
 
+def codes_file(data: Path) -> Path:
+    """The human codes table of a data folder (``codes_human.csv`` or ``codes_gold.csv``)."""
+    for name in ("codes_human.csv", "codes_gold.csv"):
+        if (data / name).exists():
+            return data / name
+    raise SystemExit(f"{data}: no codes_human.csv or codes_gold.csv")
+
+
 def split_table(data: Path, coder: str, *, training: bool | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stories of one split that ``coder`` coded at story level, with their codes (same order).
 
     ``training=None`` takes every coded story (both splits).
     """
     stories = load_stories(data / "stories.csv")
-    codes = load_codes(data / "codes_human.csv")
+    codes = load_codes(codes_file(data))
     wide = story_level_codes(codes, coder)
     if training is not None:
         stories = stories[stories["story_id"].map(lambda s: is_training_id(s) == training)]
@@ -97,7 +105,7 @@ def segment_table(data: Path, coder: str, stories: pd.DataFrame) -> tuple[pd.Dat
     Each coded segment becomes a record whose ``text`` is the segment and whose
     context (``activity_goal``, ``storyteller_role``, ``why_significant``…) is its story's.
     """
-    codes = load_codes(data / "codes_human.csv")
+    codes = load_codes(codes_file(data))
     seg = codes[(codes["coder"] == coder) & codes["start"].notna() & (codes["status"] != "rejected")]
     seg = seg[seg["story_id"].isin(set(stories["story_id"]))]
     wide = seg.pivot_table(index=["story_id", "start", "end"], columns="dimension", values="value",
@@ -142,6 +150,12 @@ def rules_fingerprint(X: pd.DataFrame) -> str:
     for row in _rule_values(_as_frame(X)):
         h.update(repr(row).encode("utf-8"))
     return h.hexdigest()
+
+
+def rel(path: Path) -> str:
+    """``path`` relative to the repository when inside it (metadata stays machine-independent)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def sha256(path: Path) -> str:
@@ -189,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--coder", default="coder_a")
     ap.add_argument("--no-segments", action="store_true",
                     help="train on story-level codes only (default: also on the coder's segment codes)")
+    ap.add_argument("--extra", action="append", default=None, metavar="DIR[:CODER]",
+                    help="further coded story sets to train on (default: data/train/*; coder 'gold'); "
+                         "'none' for the sample only")
     ap.add_argument("--split", choices=("all", "odd"), default="all",
                     help="all: every coded sample story (the held-out test is the independent gold set "
                          "data/eval); odd: odd ids only (the even ids stay held out)")
@@ -199,8 +216,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.split == "odd":
         assert all(is_training_id(s) for s in X["story_id"]), "training split holds an even id"
     S, Sy = (None, None) if args.no_segments else segment_table(args.data, args.coder, X)
+    extra = args.extra if args.extra is not None else [str(p) for p in sorted((ROOT / "data" / "train").glob("*"))
+                                                         if (p / "stories.csv").exists()]
+    extra = [e for e in extra if e != "none"]
+    sources = [{"data": rel(args.data), "coder": args.coder, "stories": len(X)}]
+    for spec in extra:
+        folder, _, coder = spec.partition(":")
+        coder = coder or "gold"
+        Xe, ye = split_table(Path(folder), coder, training=None)
+        X, y = pd.concat([X, Xe], ignore_index=True), pd.concat([y, ye], ignore_index=True)
+        if S is not None:
+            Se, Sye = segment_table(Path(folder), coder, Xe)
+            S, Sy = pd.concat([S, Se], ignore_index=True), pd.concat([Sy, Sye], ignore_index=True)
+        sources.append({"data": rel(Path(folder)), "coder": coder, "stories": len(Xe)})
+    if X["story_id"].duplicated().any():
+        raise SystemExit("story ids repeat across the training sets: "
+                         + ", ".join(X.loc[X["story_id"].duplicated(), "story_id"].head(5)))
     n_seg = 0 if S is None else len(S)
-    print(f"training data: {len(X)} stories ({args.split} ids) coded by {args.coder}, plus {n_seg} coded segments")
+    print(f"training data: {len(X)} stories ({', '.join(str(x['data']) + ' ' + str(x['stories']) for x in sources)}), "
+          f"plus {n_seg} coded segments")
     cv = KFold(N_FOLDS, shuffle=True, random_state=SEED)
 
     results = []
@@ -226,13 +260,16 @@ def main(argv: list[str] | None = None) -> int:
     model.fit(*with_segments(X, y, S, Sy, X["story_id"]))
 
     meta = {
-        "trained_on": "data/sample (synthetic sample project)",
+        "trained_on": "data/sample (synthetic sample project)" + "".join(f" + {x['data']}" for x in sources[1:]),
         "coder": args.coder,
+        "sources": sources,
         "split": ("odd numeric story ids (train/tune); even ids are held out for evaluation" if args.split == "odd"
                   else "every coded sample story; held-out evaluation on the independent gold set data/eval"),
         "story_ids": list(X["story_id"]),
         "n_segments": n_seg,
-        "files_sha256": {name: sha256(args.data / name) for name in ("stories.csv", "codes_human.csv")},
+        "files_sha256": {f"{x['data']}/{name}": sha256(ROOT / x["data"] / name if not Path(x["data"]).is_absolute()
+                                                        else Path(x["data"]) / name)
+                         for x in sources for name in ("stories.csv", codes_file(ROOT / x["data"]).name)},
         "seed": SEED,
         "cv": {
             "folds": N_FOLDS,
