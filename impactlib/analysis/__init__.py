@@ -25,8 +25,8 @@ Examples
 1  negative  1    0.5
 """
 
-from ._common import (DIMENSIONS, LABELS, THEMES, VALUES, coded_units, compile_themes, label,
-                      period_label, resolve_codes, themes_of)
+from ._common import (DIMENSIONS, LABELS, ORIGINS, THEMES, VALUES, coded_units, compile_themes, label,
+                      origin_of, period_label, rank_exemplars, resolve_codes, themes_of)
 from .arena import arena_effects, arena_matrix, arena_support
 from .codes import (COMBINATIONS, UNINTENDED_NEGATIVE_KINDS, code_counts, find_effects,
                     statistics_by_themes, theme_counts, unintended_and_negative)
@@ -36,7 +36,8 @@ from .msc import MSC_CRITERIA, meta_monitoring, msc_criteria, msc_domain_counts,
 
 __all__ = [
     "DIMENSIONS", "VALUES", "LABELS", "THEMES", "COMBINATIONS", "MSC_CRITERIA", "UNINTENDED_NEGATIVE_KINDS",
-    "label", "period_label", "compile_themes", "themes_of", "resolve_codes", "coded_units",
+    "ORIGINS", "label", "period_label", "compile_themes", "themes_of", "resolve_codes", "coded_units",
+    "origin_of", "rank_exemplars",
     "code_counts", "statistics_by_themes", "theme_counts", "find_effects", "unintended_and_negative",
     "indicator_trends", "indicator_series", "stories_vs_indicators", "invisible_effects", "by_owner",
     "owner_summary", "targets_vs_registered",
