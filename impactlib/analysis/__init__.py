@@ -27,12 +27,13 @@ Examples
 
 from ._common import (DIMENSIONS, LABELS, ORIGINS, THEMES, VALUES, coded_units, compile_themes, label,
                       origin_of, period_label, rank_exemplars, resolve_codes, themes_of)
-from .arena import arena_effects, arena_matrix, arena_support
+from .arena import POSITIONS, arena_effects, arena_matrix, arena_support, stakeholder_positions
 from .codes import (COMBINATIONS, UNINTENDED_NEGATIVE_KINDS, code_counts, find_effects,
                     statistics_by_themes, theme_counts, unintended_and_negative)
 from .indicators import (by_owner, indicator_series, indicator_trends, invisible_effects, owner_summary,
                          stories_vs_indicators, targets_vs_registered)
 from .msc import MSC_CRITERIA, meta_monitoring, msc_criteria, msc_domain_counts, msc_survival
+from .reflections import LESSON_CUES, STRESS_THEMES, effects_with_themes, lesson_sentences, reflection_stories
 
 __all__ = [
     "DIMENSIONS", "VALUES", "LABELS", "THEMES", "COMBINATIONS", "MSC_CRITERIA", "UNINTENDED_NEGATIVE_KINDS",
@@ -42,5 +43,6 @@ __all__ = [
     "indicator_trends", "indicator_series", "stories_vs_indicators", "invisible_effects", "by_owner",
     "owner_summary", "targets_vs_registered",
     "msc_domain_counts", "msc_survival", "msc_criteria", "meta_monitoring",
-    "arena_effects", "arena_matrix", "arena_support",
+    "POSITIONS", "arena_effects", "arena_matrix", "arena_support", "stakeholder_positions",
+    "LESSON_CUES", "STRESS_THEMES", "reflection_stories", "lesson_sentences", "effects_with_themes",
 ]

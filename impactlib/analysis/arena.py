@@ -137,3 +137,42 @@ def arena_support(arena: pd.DataFrame | None, codes: pd.DataFrame | None, storie
             row[f"origin_{k}"] = ex["origin"].iloc[k - 1] if len(ex) >= k else ""
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
+
+
+#: Position of a stakeholder in the arena, in reading order.
+POSITIONS = ("alleen investeerder", "beide", "alleen incasseerder")
+
+
+def stakeholder_positions(arena: pd.DataFrame | None) -> pd.DataFrame:
+    """Per stakeholder: in how many effects it invests and cashes in, and its position.
+
+    ``position`` is *alleen investeerder* (pays, never benefits), *beide*, or *alleen
+    incasseerder* (benefits without paying: the party to invite next time).  Sorted by
+    position, then stakeholder.
+
+    Returns
+    -------
+    DataFrame
+        ``stakeholder, investor, beneficiary, position``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"activity": ["A"] * 3, "effect": ["e"] * 3, "stakeholder": ["gemeente", "school", "gemeente"],
+    ...                   "role": ["investor", "beneficiary", "beneficiary"]})
+    >>> stakeholder_positions(a).to_numpy().tolist()
+    [['gemeente', 1, 1, 'beide'], ['school', 0, 1, 'alleen incasseerder']]
+    """
+    cols = ["stakeholder", "investor", "beneficiary", "position"]
+    a = _prep_arena(arena)
+    if a.empty:
+        return empty(cols)
+    t = pd.crosstab(a["stakeholder"], a["role"]).reindex(columns=["investor", "beneficiary"], fill_value=0)
+    t["position"] = ["alleen investeerder" if b == 0 else "alleen incasseerder" if i == 0 else "beide"
+                     for i, b in zip(t["investor"], t["beneficiary"])]
+    order = {p: k for k, p in enumerate(POSITIONS)}
+    t = t.reset_index().assign(_o=lambda d: d["position"].map(order))
+    t = t.sort_values(["_o", "stakeholder"], kind="mergesort").drop(columns="_o")
+    t.columns.name = None
+    out = t[cols].reset_index(drop=True)
+    out[["investor", "beneficiary"]] = out[["investor", "beneficiary"]].astype(int)
+    return out

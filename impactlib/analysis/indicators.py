@@ -243,7 +243,7 @@ def _nl_sign(sign: str) -> str:
 
 
 INVISIBLE_COLUMNS = ["story_id", "start", "end", "activity", "track", "valence", "intentionality", "directness",
-                     "quote", "themes", "reason"]
+                     "quote", "origin", "themes", "reason"]
 
 
 def invisible_effects(codes: pd.DataFrame | None, stories: pd.DataFrame | None,
