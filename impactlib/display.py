@@ -223,4 +223,10 @@ class Group:
         return "".join(i._repr_html_() for i in self.items) if self.items else "<p>(geen)</p>"
 
 
-__all__ = ["dutch", "EXTRA_LABELS", "fmt", "Table", "table", "Quote", "quote", "quotes", "Note", "note", "Group"]
+def findings(items: Iterable[Any]) -> Group:
+    """Show sentences of :mod:`impactlib.synthesis` (``Finding(text, warning)``) as notes."""
+    return Group([note(f.text, warning=f.warning) for f in items])
+
+
+__all__ = ["dutch", "EXTRA_LABELS", "fmt", "Table", "table", "Quote", "quote", "quotes", "Note", "note", "Group",
+           "findings"]

@@ -119,9 +119,40 @@ def plot_code_shares(counts: pd.DataFrame, *, dimension: str = "valence", by: st
     return ax
 
 
+#: Colour of comparison areas in indicator figures.
+GREY = "#AAAAAA"
+
+
+def _spread(ys: Sequence[float], gap: float) -> list[float]:
+    """Label heights near ``ys`` that are at least ``gap`` apart, in the same order.
+
+    Labels are pushed apart symmetrically around the middle of each cluster, so a label
+    stays as close to its line as the others allow.
+    """
+    order = sorted(range(len(ys)), key=lambda k: (ys[k], k))
+    groups: list[list[int]] = []
+    for k in order:
+        groups.append([k])
+        while len(groups) > 1:
+            lo, hi = groups[-2], groups[-1]
+            centre = lambda g: sum(ys[i] for i in g) / len(g)  # noqa: E731
+            top_lo = centre(lo) + (len(lo) - 1) * gap / 2
+            bottom_hi = centre(hi) - (len(hi) - 1) * gap / 2
+            if bottom_hi - top_lo >= gap:
+                break
+            groups[-2:] = [lo + hi]
+    out = [0.0] * len(ys)
+    for g in groups:
+        c = sum(ys[i] for i in g) / len(g)
+        for j, i in enumerate(g):
+            out[i] = c + (j - (len(g) - 1) / 2) * gap
+    return out
+
+
 def plot_indicator_trend(series: pd.DataFrame, *, title: str | None = None, unit: str | None = None,
-                         ax: Any = None) -> Any:
-    """Lines of one indicator over time, one per area, with its target dashed.
+                         highlight: Sequence[str] | None = None, labels: dict[str, str] | None = None,
+                         ax: Any = None, legend: bool = True) -> Any:
+    """Lines of one indicator over time, one per area; the areas to look at stand out.
 
     Parameters
     ----------
@@ -129,6 +160,17 @@ def plot_indicator_trend(series: pd.DataFrame, *, title: str | None = None, unit
         Output of :func:`impactlib.analysis.indicator_series` (``area, period, value,
         status, target``).  Missing and confidential values are gaps; provisional values
         get a hollow marker.
+    highlight : sequence of str, optional
+        The areas drawn in colour (with marker, line style and their target, dashed); the
+        other areas are thin grey comparison lines without targets.  ``None``: every area
+        in colour.
+    labels : dict, optional
+        Text for an area's line label (default: the area code).
+    legend : bool
+        Draw a small legend of the symbols (off when a figure-level legend is shared).
+
+    Every line is labelled directly at its right end; labels are spread so they do not
+    overlap.  Targets are labelled at the left end.
     """
     ax = _ax(ax)
     if series is None or series.empty:
@@ -136,29 +178,145 @@ def plot_indicator_trend(series: pd.DataFrame, *, title: str | None = None, unit
     periods = list(pd.unique(series.sort_values("period_start")["period"])) if "period_start" in series \
         else list(pd.unique(series["period"]))
     x_of = {p: i for i, p in enumerate(periods)}
-    for i, (area, g) in enumerate(series.groupby("area", sort=True)):
+    areas = sorted(series["area"].astype(str).unique())
+    focus = areas if highlight is None else [a for a in areas if a in set(map(str, highlight))]
+    labels = labels or {}
+    ends: list[tuple[float, str, str, bool]] = []
+    targets: list[tuple[float, str, str]] = []
+    # grey comparison areas first, so coloured lines lie on top
+    for area in [a for a in areas if a not in focus] + focus:
+        g = series[series["area"].astype(str) == area]
         x = g["period"].map(x_of).to_numpy(float)
         yv = g["value"].to_numpy(float)
-        ax.plot(x, yv, color=OKABE_ITO[i % 8], linestyle=LINESTYLES[i % 8], marker=MARKERS[i % 8],
-                label=str(area), linewidth=1.6)
+        if area in focus:
+            i = focus.index(area)
+            color = OKABE_ITO[i % 7] if len(focus) > 1 else OKABE_ITO[4]
+            ax.plot(x, yv, color=color, linestyle=LINESTYLES[i % 8], marker=MARKERS[i % 8], markersize=4.5,
+                    label=area, linewidth=2.0, zorder=3)
+            marker = MARKERS[i % 8]
+        else:
+            color = GREY
+            ax.plot(x, yv, color=GREY, linestyle="-", linewidth=1.0, marker="o", markersize=2.5, label=area,
+                    zorder=2)
+            marker = "o"
+        ok = ~np.isnan(yv)
+        if ok.sum() >= 2 and not ok.all():   # bridge gaps faintly, so a half-yearly figure reads as a trend
+            ax.plot(x[ok], yv[ok], color=color, linestyle=(0, (1, 2)), linewidth=0.8, alpha=0.8,
+                    zorder=1.5, label="_gap")
         if "status" in g:
             prov = (g["status"] == "provisional").to_numpy()
             if prov.any():
-                ax.plot(x[prov], yv[prov], linestyle="none", marker=MARKERS[i % 8], markersize=10,
-                        markerfacecolor="white", markeredgecolor=OKABE_ITO[i % 8])
-        if "target" in g and g["target"].notna().any():
+                ax.plot(x[prov], yv[prov], linestyle="none", marker=marker, markersize=7 if area in focus else 5,
+                        markerfacecolor="white", markeredgecolor=color, zorder=4)
+        if ok.any():
+            ends.append((float(x[ok][-1]), float(yv[ok][-1]), labels.get(area, area), color, area in focus))
+        if area in focus and "target" in g and g["target"].notna().any():
             t = float(g["target"].dropna().iloc[-1])
-            ax.axhline(t, color=OKABE_ITO[i % 8], linestyle=(0, (2, 2)), linewidth=1)
-            ax.annotate(f"streefwaarde {area}", (len(periods) - 1, t), fontsize="x-small",
-                        xytext=(2, 2), textcoords="offset points", ha="right")
+            ax.axhline(t, color=color, linestyle=(0, (2, 2)), linewidth=1.1, zorder=1)
+            targets.append((t, area, color))
+    # y-range with some margin; labels are spread in axes fractions (one text line apart)
+    values = [v for v in series["value"].to_numpy(float) if not np.isnan(v)] + [t for t, _, _ in targets]
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    span = (hi - lo) or max(abs(hi), 1.0)
+    lo, hi = lo - 0.08 * span, hi + 0.12 * span
+    ax.set_ylim(lo, hi)
+    frac = lambda v: (v - lo) / (hi - lo)  # noqa: E731
+    height_px = max(ax.get_window_extent().height, 1.0)
+    gap = 1.3 * 7.0 * ax.figure.dpi / 72 / height_px       # x-small text is about 7 pt high
+    ys = _spread([frac(e[1]) for e in ends], gap)
+    last = len(periods) - 1
+    for (x_end, y_end, text, color, strong), y in zip(ends, ys):
+        ax.annotate(text, (x_end, y_end), xytext=(last + 0.35, y), textcoords=ax.get_xaxis_transform(),
+                    va="center", ha="left", fontsize="x-small", color="#222222" if strong else "#777777",
+                    fontweight="bold" if strong else "normal", annotation_clip=False,
+                    arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 2})
+    tys = _spread([frac(t) for t, _, _ in targets], gap)
+    for (t, area, color), y in zip(targets, tys):
+        txt = "streefwaarde" if len(targets) == 1 else f"streefwaarde {labels.get(area, area)}"
+        ax.annotate(txt, (0, y), xycoords=ax.get_xaxis_transform(), xytext=(0, 2), textcoords="offset points",
+                    fontsize="x-small", color=color, va="bottom", ha="left", annotation_clip=False)
+    ax.set_xlim(-0.3, last + 0.35 + 0.22 * max([len(e[2]) for e in ends] + [4]) * max(1, len(periods)) / 12)
     ax.set_xticks(range(len(periods)), [str(p) for p in periods], rotation=45, ha="right")
     ax.set_xlabel("periode")
     ax.set_ylabel(unit or "waarde")
     if title:
-        ax.set_title(title)
-    ax.legend(title="gebied (open = voorlopig)", fontsize="small", frameon=False)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        ax.set_title(title, loc="left", fontsize="medium")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    if legend:
+        ax.legend(handles=indicator_legend_handles(highlight is not None and len(focus) < len(areas)),
+                  fontsize="x-small", frameon=False, loc="upper left", bbox_to_anchor=(0, -0.28), ncol=4)
     return ax
+
+
+def indicator_legend_handles(with_comparison: bool = True) -> list[Any]:
+    """Legend entries of :func:`plot_indicator_trend` (for one legend shared by a figure)."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=OKABE_ITO[4], linewidth=2, marker="o", markersize=4.5,
+                      label="gebied van de activiteit"),
+               Line2D([], [], color="#555555", linestyle=(0, (2, 2)), linewidth=1.1, label="streefwaarde"),
+               Line2D([], [], color="#555555", linestyle="none", marker="o", markerfacecolor="white",
+                      label="voorlopig cijfer")]
+    if with_comparison:
+        handles.insert(1, Line2D([], [], color=GREY, linewidth=1, label="vergelijkingsgebied"))
+    return handles
+
+
+def plot_indicator_panels(indicators: pd.DataFrame, trends: pd.DataFrame | None = None, *,
+                          names: Sequence[str] | None = None, ncols: int = 2, width: float = 12,
+                          panel_height: float = 3.0) -> np.ndarray:
+    """Small multiples: one panel per indicator, the activity's areas against the others in grey.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        The indicators table (long).
+    trends : DataFrame, optional
+        :func:`impactlib.analysis.indicator_trends` of it (computed when ``None``); an area
+        with an ``activity`` is highlighted, the others are comparison areas.  An indicator
+        without any activity highlights all its areas.
+    names : sequence of str, optional
+        The indicators to draw (default: all, sorted).
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+        One per indicator (unused panels are switched off).  The figure has one shared
+        legend at the top; every line is labelled at its end.
+    """
+    import matplotlib.pyplot as plt
+
+    from .analysis import indicator_series, indicator_trends
+
+    trends = indicator_trends(indicators) if trends is None else trends
+    names = list(names) if names is not None else sorted(trends["indicator"].unique())
+    nrows = max(1, -(-len(names) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, panel_height * nrows + 0.6), squeeze=False,
+                             layout="constrained")
+    for k, (ax, name) in enumerate(zip(axes.flat, names)):
+        rows = trends[trends["indicator"] == name]
+        unit = rows["unit"].dropna().iloc[0] if rows["unit"].notna().any() else None
+        acts = rows[rows["activity"].notna()]
+        highlight = list(acts["area"].astype(str)) if len(acts) else None
+        labels = {str(a): f"{a} ({act})" if len(acts) and len(set(acts["activity"])) > 1 else str(a)
+                  for a, act in zip(rows["area"], rows["activity"])}
+        plot_indicator_trend(indicator_series(indicators, name), title=name,
+                             unit=unit if isinstance(unit, str) else None, highlight=highlight,
+                             labels=labels, ax=ax, legend=False)
+    for k, ax in enumerate(axes.flat[:len(names)]):
+        below = axes.flat[k + ncols] if k + ncols < len(names) else None
+        same = below is not None and [t.get_text() for t in ax.get_xticklabels()] == \
+            [t.get_text() for t in below.get_xticklabels()]
+        if same:   # the panel below shows the same periods: no period labels here
+            ax.set_xlabel("")
+            ax.tick_params(labelbottom=False)
+    for ax in axes.flat[len(names):]:
+        ax.set_axis_off()
+    fig.legend(handles=indicator_legend_handles(), loc="outside upper center", ncol=4, frameon=False,
+               fontsize="small")
+    return axes
 
 
 def plot_stories_vs_indicators(table: pd.DataFrame, *, ax: Any = None, title: str | None = None,
@@ -389,6 +547,7 @@ def plot_owners(summary: pd.DataFrame, *, ax: Any = None, title: str | None = No
     return ax
 
 
-__all__ = ["OKABE_ITO", "HATCHES", "MARKERS", "plot_code_shares", "plot_indicator_trend",
+__all__ = ["OKABE_ITO", "HATCHES", "MARKERS", "GREY", "plot_code_shares", "plot_indicator_trend",
+           "plot_indicator_panels", "indicator_legend_handles",
            "plot_stories_vs_indicators", "plot_theme_counts", "plot_msc_funnel", "plot_msc_criteria",
            "plot_meta_monitoring", "plot_arena_matrix", "plot_owners"]

@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from impactlib.errors import ImpactError, ReportError, ValidationError
 
@@ -158,6 +158,56 @@ def machine_code(loaded, target: Path) -> Optional[Path]:
     return target
 
 
+_QUIET_KM: dict[str, type] = {}
+
+
+def quiet_kernel_manager() -> type:
+    """A jupyter kernel manager that shuts a finished notebook's kernel down without noise.
+
+    ``jupyter_client`` interrupts a kernel (SIGINT) before it asks it to shut down; when
+    the signal lands while ipykernel handles a message, the kernel logs ``KeyboardInterrupt
+    caught in kernel.`` on our stderr, once for every few notebooks.  After papermill has
+    run the last cell the kernel has nothing to interrupt, so this manager skips the
+    interrupt *during shutdown only* and asks the kernel to stop; a kernel that does not
+    answer is still killed after ``shutdown_wait_time``.  Interrupts at other times (a
+    cell that times out) are unchanged, and errors in cells still reach papermill.
+
+    On POSIX the kernel talks over IPC sockets in a private temporary folder instead of
+    TCP on localhost, so ipykernel has no reason to warn that the TCP transport is not
+    encrypted (and no other local user can connect to the kernel).
+    """
+    if "km" not in _QUIET_KM:
+        import os
+        import shutil
+        import tempfile
+
+        from jupyter_client import AsyncKernelManager
+
+        class QuietKernelManager(AsyncKernelManager):
+            _ipc_dir: Optional[str] = None
+
+            async def _async_pre_start_kernel(self, **kwargs: Any) -> Any:
+                if os.name == "posix" and self._ipc_dir is None:
+                    self._ipc_dir = tempfile.mkdtemp(prefix="impactlib-kernel-")
+                    self.transport = "ipc"
+                    self.ip = os.path.join(self._ipc_dir, "kernel")
+                return await super()._async_pre_start_kernel(**kwargs)
+
+            async def _async_interrupt_kernel(self) -> None:
+                if self.shutting_down:
+                    return
+                await super()._async_interrupt_kernel()
+
+            async def _async_cleanup_resources(self, restart: bool = False) -> None:
+                await super()._async_cleanup_resources(restart=restart)
+                if self._ipc_dir and not restart:
+                    shutil.rmtree(self._ipc_dir, ignore_errors=True)
+                    self._ipc_dir = None
+
+        _QUIET_KM["km"] = QuietKernelManager
+    return _QUIET_KM["km"]
+
+
 def _execute_one(args: tuple[str, str, str, dict, str]) -> tuple[str, Optional[str], float]:
     """Execute one notebook with papermill (runs in a worker process)."""
     import papermill as pm
@@ -174,6 +224,7 @@ def _execute_one(args: tuple[str, str, str, dict, str]) -> tuple[str, Optional[s
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
+            kernel_manager_class=quiet_kernel_manager(),
         )
     except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
         message = getattr(exc, "evalue", None) or str(exc)

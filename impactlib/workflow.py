@@ -112,6 +112,17 @@ def tag_project(project, *, model=None) -> pd.DataFrame:
     )
 
 
+def project_codebook(project):
+    """The project's codebook (``[files] codebook`` in project.toml), else the packaged default.
+
+    Pass it as ``themes=`` to the analysis functions: the theme codes of the codebook are
+    the themes of the analysis (a codebook without theme codes keeps the default themes).
+    """
+    from impactlib.codebook import load_codebook
+
+    return load_codebook(getattr(project, "codebook_path", None))
+
+
 def machine_codes(project, machine_codes_path: Optional[str | Path] = None) -> pd.DataFrame:
     """Machine codes of a project: read from ``machine_codes_path`` when given, else tag now."""
     if machine_codes_path:

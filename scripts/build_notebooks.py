@@ -65,7 +65,10 @@ def build(name: str) -> Path:
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
     env_backend = os.environ.setdefault("MPLBACKEND", "Agg")
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(OUT)}})
+    from impactlib.report import quiet_kernel_manager  # kernels stop without KeyboardInterrupt/TCP noise
+
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(OUT)}},
+                            kernel_manager_class=quiet_kernel_manager())
     started = time.perf_counter()
     client.execute()
     for cell in nb.cells:  # stable files: no execution timestamps

@@ -226,11 +226,36 @@ def test_statistics_by_themes_exemplars_are_reproducible(codes, stories):
     assert neg["quote_1"] == TEXTS["S2"]
     assert neg["quote_2"] == TEXTS["S4"][0:27]
     pos = j[(j["track"] == "doelmatigheid") & (j["value"] == "positive")].iloc[0]
-    # the model suggestion with confidence 0.7 comes before the human code without one
-    assert pos["story_id_1"] == "S3" and pos["quote_1"] == TEXTS["S3"][37:70]
-    assert pos["quote_2"] == ""
+    # the human code comes before the model suggestion, however confident; the table says which
+    assert pos["story_id_1"] == "S3" and pos["quote_1"] == TEXTS["S3"][0:36]
+    assert pos["origin_1"] == "human"
+    assert pos["quote_2"] == "" and pos["origin_2"] == ""
+    assert neg["origin_1"] == neg["origin_2"] == "human"
     again = A.statistics_by_themes(codes, stories, by="track", dimension="valence", n_quotes=2)
     pd.testing.assert_frame_equal(j, again)
+
+
+def test_exemplars_prefer_human_codes_then_confident_machine_codes():
+    stories = pd.DataFrame({"story_id": ["S1", "S2", "S3", "S4"], "activity": ["A"] * 4,
+                            "text": ["Een zeker voorstel.", "Een mens codeerde dit.", "Twee mensen codeerden dit.",
+                                     "Een onzeker voorstel."]})
+    rows = [("S1", "tagger", "model", "suggested", 0.99), ("S2", "coder_a", "human", "edited", None),
+            ("S3", "coder_a", "human", "accepted", None), ("S3", "coder_b", "human", "accepted", None),
+            ("S4", "tagger", "rules", "suggested", 0.51)]
+    codes = pd.DataFrame([{"story_id": sid, "start": None, "end": None, "dimension": "valence", "value": "positive",
+                           "coder": coder, "source": src, "status": st, "confidence": conf}
+                          for sid, coder, src, st, conf in rows])
+    j = A.statistics_by_themes(codes, stories, by=[], dimension="valence", level="story", n_quotes=4).iloc[0]
+    # double-coded human material first, then single human, then the machine by confidence
+    assert [j[f"story_id_{k}"] for k in range(1, 5)] == ["S3", "S2", "S1", "S4"]
+    assert [j[f"origin_{k}"] for k in range(1, 5)] == ["human", "human", "machine", "machine"]
+    # a rejected human code does not count as human material
+    rejected = codes.assign(status=["suggested", "rejected", "rejected", "rejected", "suggested"])
+    j = A.statistics_by_themes(rejected, stories, by=[], dimension="valence", level="story", n_quotes=2).iloc[0]
+    assert (j["story_id_1"], j["origin_1"]) == ("S1", "machine")
+    # the display says mens/machine
+    from impactlib.display import table
+    assert "mens" in repr(table(pd.DataFrame({"origin": ["human"]})))
 
 
 def test_statistics_by_themes_on_themes(codes, stories):
@@ -509,3 +534,35 @@ def test_every_table_on_the_sample_project():
     assert (sup["n_stories"] > 0).sum() >= 12
     o = A.owner_summary(A.by_owner(p.indicators, p.codes))
     assert set(o.loc[o["kind"] == "indicator", "owner"]) == {"gemeente", "organisatie", "bewoners", "onderzoekers"}
+
+
+def test_themes_come_from_the_codebook(tmp_path):
+    from impactlib.codebook import default_codebook, load_codebook
+    # the default themes are the packaged codebook's theme codes, named by their label
+    assert list(A.THEMES) == [c.label for c in default_codebook().themes.values()]
+    assert "eenzaamheid en contact" in A.compile_themes(None)
+    # a user adds a theme code: the analysis sees it without code changes
+    (tmp_path / "codebook.yaml").write_text(
+        'name: eigen\nversion: "2"\nthemes:\n'
+        '  armoede:\n    label: armoede en rondkomen\n    patterns: [voedselbank, {regex: "^(krap|arm)$"}]\n',
+        encoding="utf-8")
+    own = load_codebook(tmp_path / "codebook.yaml")
+    stories = pd.DataFrame({"story_id": ["S1", "S2"], "activity": ["A", "A"],
+                            "text": ["We hoeven niet meer naar de voedselbank.", "Het is krap maar het gaat."]})
+    codes = pd.DataFrame({"story_id": ["S1", "S2"], "start": [None, None], "end": [None, None],
+                          "dimension": ["valence"] * 2, "value": ["positive", "negative"], "coder": ["a", "a"]})
+    t = A.theme_counts(codes, stories, by=[], level="story", themes=own)
+    assert t["theme"].tolist() == ["armoede en rondkomen"] and t["n"].tolist() == [2]
+    # a codebook without theme codes keeps the default themes
+    (tmp_path / "bare.yaml").write_text('name: kaal\nversion: "1"\n', encoding="utf-8")
+    bare = load_codebook(tmp_path / "bare.yaml")
+    assert list(A.compile_themes(bare)) == list(A.THEMES)
+
+
+def test_theme_patterns_follow_the_codebook_syntax():
+    rx = A.compile_themes({"t": ["verhuiz", {"regex": "overlast"}, {"regex": "^(werk|baan)$"}, {"phrase": "op straat"}]})
+    assert A.themes_of("Na de verhuizing", rx) == ["t"]
+    assert A.themes_of("Minder jeugdoverlast", rx) == ["t"]      # regex: inside a word
+    assert A.themes_of("Hij heeft werk", rx) == ["t"] and A.themes_of("Het werkt", rx) == []  # ^$: whole word
+    assert A.themes_of("Niet meer op straat", rx) == ["t"]
+    assert A.themes_of("Geen thema hier", rx) == []

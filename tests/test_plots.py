@@ -165,3 +165,49 @@ def test_draws_on_a_given_axes():
     out = P.plot_owners(pd.DataFrame({"kind": ["code"], "owner": ["x"], "n_items": [1], "n": [1],
                                       "n_with_target": [0]}), ax=ax)
     assert out is ax
+
+
+def _crowded_indicators(n_areas=7):
+    rows = []
+    for a in range(n_areas):
+        for q, period in enumerate(["2024K1", "2024K2", "2024K3", "2024K4"]):
+            rows.append({"indicator": "meldingen", "area": f"WK99010{a}", "period": period,
+                         "value": 10.0 + 0.2 * a + q, "unit": "meldingen", "source": "x", "owner": "gemeente",
+                         "status": "ok", "target": 8.0 + a, "activity": "Straatteam" if a == 3 else None})
+    return pd.DataFrame(rows)
+
+
+def test_indicator_trend_highlights_areas_against_grey_and_labels_do_not_collide():
+    from impactlib import analysis as A
+    ind = _crowded_indicators()
+    s = A.indicator_series(ind, "meldingen")
+    ax = P.plot_indicator_trend(s, highlight=["WK990103"], unit="meldingen")
+    lines = {ln.get_label(): ln for ln in ax.lines if ln.get_label().startswith("WK")}
+    assert lines["WK990103"].get_color() != P.GREY
+    assert {ln.get_color() for k, ln in lines.items() if k != "WK990103"} == {P.GREY}
+    # only the highlighted area's target is drawn
+    assert [list(ln.get_ydata()) for ln in ax.lines if len(set(ln.get_ydata())) == 1 and len(ln.get_ydata()) == 2] \
+        == [[11.0, 11.0]]
+    # every area is labelled directly, and the labels (values 0.2 apart) do not overlap
+    texts = [t for t in ax.texts if t.get_text().startswith("WK")]
+    assert sorted(t.get_text() for t in texts) == sorted(lines)
+    ax.figure.canvas.draw()
+    boxes = [t.get_window_extent() for t in texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert [t.get_text() for t in ax.texts if t.get_text().startswith("streef")] == ["streefwaarde"]
+
+
+def test_indicator_panels_one_per_indicator_with_shared_legend():
+    ind = pd.concat([_crowded_indicators(), _crowded_indicators(2).assign(indicator="bezoekers")])
+    axes = P.plot_indicator_panels(ind, ncols=2)
+    assert [ax.get_title(loc="left") for ax in axes.flat] == ["bezoekers", "meldingen"]
+    legend = axes.flat[0].figure.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["gebied van de activiteit", "vergelijkingsgebied",
+                                                          "streefwaarde", "voorlopig cijfer"]
+    # 'bezoekers' has no activity: all its areas in colour
+    assert P.GREY not in {ln.get_color() for ln in axes.flat[0].lines if ln.get_label().startswith("WK")}
+
+
+def test_spread_keeps_order_and_gap():
+    ys = P._spread([1.0, 1.1, 1.2, 5.0], 0.5)
+    assert ys == sorted(ys) and all(b - a >= 0.5 - 1e-9 for a, b in zip(ys, ys[1:])) and ys[3] == 5.0

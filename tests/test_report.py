@@ -106,3 +106,53 @@ def test_committed_notebooks_match_their_sources():
             f"{nb_spec.name}.ipynb is out of date; run scripts/build_notebooks.py {nb_spec.name}")
         params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(params) == 1 and "project_dir" in params[0].source
+
+
+def test_kernel_shutdown_skips_only_the_shutdown_interrupt(monkeypatch):
+    import asyncio
+
+    from jupyter_client import AsyncKernelManager
+
+    from impactlib.report import quiet_kernel_manager
+
+    calls = []
+
+    async def interrupt(self):
+        calls.append(self.shutting_down)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_interrupt_kernel", interrupt)
+    km = quiet_kernel_manager()(kernel_name="python3")
+    km.shutting_down = False
+    asyncio.run(km._async_interrupt_kernel())     # e.g. a cell that times out: interrupted as before
+    km.shutting_down = True
+    asyncio.run(km._async_interrupt_kernel())     # shutting down a finished notebook: no SIGINT
+    assert calls == [False]
+
+
+def test_report_kernels_stop_quietly_and_errors_still_surface(tmp_path, capfd):
+    import nbformat
+
+    from impactlib.report import _execute_one
+
+    good, bad = tmp_path / "good.ipynb", tmp_path / "bad.ipynb"
+    for path, code in ((good, "x = 1"), (bad, "raise ValueError('kapot in cel 1')")):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, path)
+    before = set(Path(tempfile_dir()).glob("impactlib-kernel-*"))
+    for _ in range(3):
+        name, error, _ = _execute_one(("good", str(good), str(tmp_path / "out.ipynb"), {}, str(tmp_path)))
+        assert error is None
+    name, error, _ = _execute_one(("bad", str(bad), str(tmp_path / "out2.ipynb"), {}, str(tmp_path)))
+    assert error == "ValueError: kapot in cel 1"
+    err = capfd.readouterr().err
+    assert "KeyboardInterrupt caught in kernel" not in err
+    assert "without encryption" not in err
+    # the kernels' IPC sockets lived in private temporary folders that are gone again
+    assert not list(tmp_path.glob("kernel-*")) and set(Path(tempfile_dir()).glob("impactlib-kernel-*")) <= before
+
+
+def tempfile_dir() -> str:
+    import tempfile
+
+    return tempfile.gettempdir()

@@ -25,21 +25,24 @@ Examples
 1  negative  1    0.5
 """
 
-from ._common import (DIMENSIONS, LABELS, THEMES, VALUES, coded_units, compile_themes, label,
-                      period_label, resolve_codes, themes_of)
-from .arena import arena_effects, arena_matrix, arena_support
+from ._common import (DIMENSIONS, LABELS, ORIGINS, THEMES, VALUES, coded_units, compile_themes, label,
+                      origin_of, period_label, rank_exemplars, resolve_codes, themes_of)
+from .arena import POSITIONS, arena_effects, arena_matrix, arena_support, stakeholder_positions
 from .codes import (COMBINATIONS, UNINTENDED_NEGATIVE_KINDS, code_counts, find_effects,
                     statistics_by_themes, theme_counts, unintended_and_negative)
 from .indicators import (by_owner, indicator_series, indicator_trends, invisible_effects, owner_summary,
                          stories_vs_indicators, targets_vs_registered)
 from .msc import MSC_CRITERIA, meta_monitoring, msc_criteria, msc_domain_counts, msc_survival
+from .reflections import LESSON_CUES, STRESS_THEMES, effects_with_themes, lesson_sentences, reflection_stories
 
 __all__ = [
     "DIMENSIONS", "VALUES", "LABELS", "THEMES", "COMBINATIONS", "MSC_CRITERIA", "UNINTENDED_NEGATIVE_KINDS",
-    "label", "period_label", "compile_themes", "themes_of", "resolve_codes", "coded_units",
+    "ORIGINS", "label", "period_label", "compile_themes", "themes_of", "resolve_codes", "coded_units",
+    "origin_of", "rank_exemplars",
     "code_counts", "statistics_by_themes", "theme_counts", "find_effects", "unintended_and_negative",
     "indicator_trends", "indicator_series", "stories_vs_indicators", "invisible_effects", "by_owner",
     "owner_summary", "targets_vs_registered",
     "msc_domain_counts", "msc_survival", "msc_criteria", "meta_monitoring",
-    "arena_effects", "arena_matrix", "arena_support",
+    "POSITIONS", "arena_effects", "arena_matrix", "arena_support", "stakeholder_positions",
+    "LESSON_CUES", "STRESS_THEMES", "reflection_stories", "lesson_sentences", "effects_with_themes",
 ]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from impactlib.codebook import DIMENSIONS as _CODEBOOK_DIMENSIONS
+from impactlib.codebook import default_codebook as _default_codebook
 from impactlib.io.columns import CANONICAL
 
 VALUES: dict[str, tuple[str, ...]] = dict(_CODEBOOK_DIMENSIONS)
@@ -57,77 +58,15 @@ LABELS: dict[str, str] = {
 
 CODE_COLUMNS = list(CANONICAL["codes"])
 
-#: Default theme lexicon: theme -> patterns.  A plain pattern matches at the start of a
-#: word, case-insensitively (``eenza`` finds eenzaam, eenzame, eenzaamheid); a leading
-#: ``*`` lets it match inside a word too (``*overlast`` finds jeugdoverlast); a mapping
-#: ``{"regex": ...}`` is a whole-word regular expression.  Pass your own mapping (or a
-#: codebook, whose ``themes`` are used) to any function with a ``themes`` argument.
-THEMES: dict[str, list[Any]] = {
-    "eenzaamheid en contact": ["*eenza", "alleen", "isole", "geïsoleerd", "contact", "ontmoet", "vriend",
-                               "gezelschap", "praatje", "buurtkamer", "bezoek", "koffie", "in mijn eentje",
-                               "kennen elkaar", "groet", "gedag", "hechte", "hechter", "gezellig", "appgroep",
-                               "buren", "leren kennen", "kletsen", "sfeer", "met elkaar", "samen"],
-    "schulden": ["*schuld", "*achterstand", "deurwaarder", "incasso", "aanmaning", "rekening", "geldzorg",
-                 "budget", "aflos", "betal", "energierekening", "brieven", "post open", "toeslag",
-                 "belastingdienst", "geld", "afsluit", "regeling", "wanbetaler", "huur"],
-    "wonen en huisuitzetting": ["huisuitzet", "uitzet", "ontruim", "huurachterstand", "woningcorporatie",
-                                "uit huis gezet", "op straat", "thuis blijven wonen", "corporatie", "verhuiz",
-                                "eigen huis"],
-    "overlast en veiligheid": ["*overlast", "hangjongeren", "hangplek", "rondhang", "rond te hangen", "hangt",
-                               "hangen", "verniel", "onveilig", "veilig", "klacht", "lawaai", "herrie", "rotzooi",
-                               "graffiti", "vuurwerk", "brommer", "scooter", "intimid", "bang", "doorgeschoven",
-                               "durven er niet", "korte weg", "op de hoek", "portiek"],
-    "school en leren": ["school", "*huiswerk", "rapport", "*verzuim", "spijbel", "brugklas", "toets",
-                        "diploma", "schooluitval", "leerplicht", "mentor", "juf", "meester", "voldoende",
-                        "onvoldoende", "cijfers gaan", "mijn cijfers", "zijn cijfers", "haar cijfers",
-                        "eigen cijfers", "rekenen", "havo", "vmbo", "vwo", "doorstroomtoets", "schooladvies",
-                        "overgegaan", "blijven zitten", "motivatie", "gemiddeld", "taalles",
-                        {"regex": "les|lessen|klas|\\d+ gemiddeld"}],
-    "werk en inkomen": ["sollicit", "uitkering", "vacature", "opleiding", "stageplek", "bijbaan", "vakkenvul",
-                        "omzet", "klanten", "leidinggevende", {"regex": "werk|baan|banen|stage|werkloos|betaald werk"}],
-    "mantelzorg en overbelasting": ["*mantelzorg", "overbelast", "uitgeput", "opgebrand", "respijt",
-                                    "even lucht", "ademruimte", "zorg voor mijn", "draaglast", "belasting gedaald",
-                                    "ervaren belasting", "logeer", "even weg", "tijd voor mezelf", "voor mezelf",
-                                    "op te draaien"],
-    "opvoeding": ["*opvoed", "grenzen", "driftbui", "bedtijd", "straf", "opvoedsteunpunt", "ouderschap",
-                  "ruzie thuis", "geduld", "schreeuw", "gillen", "belonen", "ouderavond", "ritme", "voorlezen",
-                  "voorlees", "voor uit", "afspraken", "thuis", "mum", "parent", "consultatiebureau"],
-    "uithuisplaatsing en crisis": ["*uithuisplaats", "uit huis geplaatst", "geplaatst", "leefgroep", "crisis",
-                                   "pleeg", "escal", "veilig thuis", "opvang", "jeugdzorg", "jeugdbescherming",
-                                   "ondertoezichtstelling", "gezinsvoogd", "stabiel", "onderzoek is gestopt",
-                                   {"regex": "ots"}],
-    "delicten en politiecontact": ["delict", "politiecontact", "aangehouden", "opgepakt", "recidive",
-                                   "stelen", "diefstal", "gestolen", "gejat", "jatten", "justitie", "strafblad",
-                                   "drangtraject", "drangkader", "jeugdreclassering", "politie", "agent",
-                                   "wijkagent", "in de fout", "jeugdzaken", "zitting", "feit", "winkeldief",
-                                   {"regex": "halt"}],
-    "zelfvertrouwen en regie": ["zelfvertrouw", "durf", "trots", "zelfstandig", "regie", "zekerder", "sterker",
-                                "eigen kracht", "zelfredzaam", "kook zelf", "zelf koken", "zelf bellen",
-                                "zelf geregeld", "zelf regel", "zelf doe", "op eigen benen", "confident",
-                                "overzicht", "serieus genomen", "aanpraten"],
-    "welbevinden en stemming": ["vrolijk", "chagrijnig", "prikkelbaar", "rustiger", "geduldig", "piekeren",
-                                "opgewekt", "stemming", "blij", "in mijn vel", "gelukkig", "levenslust",
-                                "klaar mee", "huilt", "stiller", "boos"],
-    "stigma en wantrouwen": ["stigma", "stempel", "etiket", "schaam", "probleemgezin", "probleemjongere",
-                             "aangekeken", "wantrouw", "nagewezen", "label", "discriminat", "niet welkom",
-                             "buitengesloten", "uitgesloten", "het uwv", "tipgever", "verraden", "verrader",
-                             "niks meer met ons"],
-    "afhankelijkheid": ["afhankelijk", "leunen op", "zonder ons niet"],
-    "werkdruk en registratie": ["*registr", "werkdruk", "administratie", "formulier", "caseload",
-                                "verantwoord", "rapportage", "turven", "intekenlijst", "telling", "tellen",
-                                "dossier", "uren per", "kost meer tijd", "voorbereidingstijd"],
-    "morele stress en verloop": ["moreel", "morele", "dilemma", "wakker", "kapot van", "voel me schuldig",
-                                 "schuldig", "vertrokken", "uitgevallen", "burn-out", "burnout", "gekort",
-                                 "bezuinig", "wegbezuinigd", "stoppen"],
-    "toegang en bereik": ["wachtlijst", "wachttijd", "doorverwijz", "toegang", "wachten", "bereik",
-                          "ter been", "drempel", "haken af", "afhaken", "niet meer gekomen", "komen niet meer",
-                          "niet open", "reageert niet", "nieuwe hulpverleners", "verhaal opnieuw",
-                          "niet meer teruggekomen", "verloop"],
-    "gezondheid en stress": ["stress", "*slaap", "*slapen", "geslapen", "gezond", "huisarts", "somber",
-                             "depress", "angst", "rust in mijn hoofd", "ziek", "medicijn", "medicat", "pillen",
-                             "suiker", "afgevallen", "aangekomen", "drinkt", "alcohol", "blowen", "drugs",
-                             "rook"],
-}
+def _codebook_themes(codebook: Any) -> dict[str, list[Any]]:
+    """``{label: patterns}`` of a codebook's theme codes (the key when a label is empty)."""
+    return {str(c.label or k): list(c.patterns) for k, c in codebook.themes.items()}
+
+
+#: The default themes: the theme codes of the packaged codebook
+#: (``impactlib/data/codebook.yaml``), as ``{label: patterns}``.  A codebook of your own
+#: with theme codes replaces them; one without theme codes keeps these.
+THEMES: dict[str, list[Any]] = _codebook_themes(_default_codebook())
 
 _STOPWORDS = set("""
 de het een en of maar dat die dit deze er hier daar ik je jij u hij zij ze we wij jullie hun hen
@@ -153,25 +92,41 @@ def is_empty(df: pd.DataFrame | None) -> bool:
     return df is None or len(df) == 0
 
 
-def compile_themes(themes: Mapping[str, Iterable[Any]] | None = None) -> dict[str, re.Pattern]:
-    """Compile a theme lexicon to one word-start regex per theme.
+def compile_themes(themes: Any = None) -> dict[str, re.Pattern]:
+    """Compile themes to one case-insensitive regex per theme.
 
-    Accepts ``{theme: [pattern, ...]}`` where a pattern is a string (word start,
-    case-insensitive; a leading ``*`` also matches inside a word) or a mapping ``{"regex": ...}`` / ``{"phrase": ...}`` as in the
-    codebook, or a codebook object with ``.themes`` (``key -> Code``).
+    ``themes`` is a :class:`~impactlib.codebook.Codebook` (its theme codes, named by their
+    label; a codebook without theme codes gives the default themes), a mapping
+    ``{theme: [pattern, ...]}``, or ``None`` for the default themes (:data:`THEMES`, the
+    packaged codebook's).  Patterns follow the codebook:
+
+    * a string matches at the start of a word (``verhuiz`` finds verhuizen); a leading
+      ``*`` lets it match inside a word too;
+    * ``{"regex": ...}`` is searched inside words, as the tagger searches a token; ``^``
+      and ``$`` stand for the start and end of a word (``{"regex": "^(werk|baan)$"}``);
+    * ``{"phrase": ...}`` is the same as a string.
+
+    Examples
+    --------
+    >>> rx = compile_themes({"wonen": ["verhuiz", {"regex": "^huur$"}], "overlast": [{"regex": "overlast"}]})
+    >>> themes_of("Geen jeugdoverlast meer sinds de verhuizing", rx)
+    ['wonen', 'overlast']
+    >>> themes_of("De huurprijs", rx)
+    []
     """
     if themes is None:
         return _default_themes()
     if hasattr(themes, "themes"):
-        themes = {k: c.patterns for k, c in themes.themes.items()}
+        if not themes.themes:
+            return _default_themes()
+        themes = _codebook_themes(themes)
     out: dict[str, re.Pattern] = {}
     for key, pats in themes.items():
         parts = []
         for p in pats:
             if isinstance(p, Mapping):
                 if "regex" in p:
-                    raw = str(p["regex"]).strip("^$")
-                    parts.append(rf"(?<!\w)(?:{raw})(?!\w)")
+                    parts.append(_word_regex(str(p["regex"])))
                     continue
                 p = p.get("phrase", "")
             p = str(p).strip().lower()
@@ -182,6 +137,14 @@ def compile_themes(themes: Mapping[str, Iterable[Any]] | None = None) -> dict[st
         if parts:
             out[str(key)] = re.compile("|".join(parts), re.IGNORECASE)
     return out
+
+
+def _word_regex(raw: str) -> str:
+    """A token regex (``^``/``$`` = token start/end) as a regex on running text."""
+    head = r"(?<!\w)" if raw.startswith("^") else ""
+    tail = r"(?!\w)" if raw.endswith("$") and not raw.endswith("\\$") else ""
+    core = raw[1 if head else 0: len(raw) - 1 if tail else len(raw)]
+    return f"{head}(?:{core}){tail}"
 
 
 @functools.lru_cache(maxsize=1)
@@ -199,6 +162,50 @@ def themes_of(text: Any, compiled: Mapping[str, re.Pattern]) -> list[str]:
 @functools.lru_cache(maxsize=65536)
 def _themes_cached(text: str, items: tuple[tuple[str, re.Pattern], ...]) -> tuple[str, ...]:
     return tuple(k for k, rx in items if rx.search(text))
+
+
+#: Who made the code behind a quote: ``human`` (accepted or edited by a researcher) or
+#: ``machine`` (a suggestion of the tagger or model, not checked).
+ORIGINS = ("human", "machine")
+
+
+def origin_of(source: Any) -> str:
+    """``human`` for a human code, ``machine`` for a rules/model suggestion."""
+    return "human" if str(source) == "human" else "machine"
+
+
+def rank_exemplars(units: pd.DataFrame, *, relevance: str | None = None) -> pd.DataFrame:
+    """Sort candidate quotes reproducibly, best first; add ``origin`` (human/machine).
+
+    Order: human codes before machine suggestions (a researcher defends a finding with
+    human-coded material); then the ``relevance`` column, highest first, when given (e.g.
+    a match score); among human codes the most coders first (double-coded material),
+    among machine suggestions the highest confidence first; then ``story_id`` and
+    position.  Units without quote text are dropped.
+
+    Examples
+    --------
+    >>> u = pd.DataFrame({"story_id": ["S1", "S2", "S3"], "start": [0, 0, 0], "quote": ["a", "b", "c"],
+    ...                   "source": ["model", "human", "human"], "confidence": [0.99, None, None],
+    ...                   "n_coders": [1, 1, 2]})
+    >>> rank_exemplars(u)[["story_id", "origin"]].to_numpy().tolist()
+    [['S3', 'human'], ['S2', 'human'], ['S1', 'machine']]
+    """
+    rel = [relevance] if relevance else []
+    src = units["source"] if "source" in units.columns else pd.Series("human", index=units.index)
+    origin = src.map(origin_of)
+    ncod = (pd.to_numeric(units["n_coders"], errors="coerce").fillna(1) if "n_coders" in units.columns
+            else pd.Series(1, index=units.index))
+    conf = (pd.to_numeric(units["confidence"], errors="coerce") if "confidence" in units.columns
+            else pd.Series(np.nan, index=units.index))
+    g = units.assign(origin=origin, _h=(origin == "machine").astype(int),
+                     _n=ncod.where(origin == "human", 0), _conf=conf.where(origin == "machine").fillna(-1.0),
+                     _start=pd.to_numeric(units.get("start"), errors="coerce").fillna(-1) if "start" in units.columns
+                     else -1)
+    g = g[g["quote"].fillna("").astype(str).str.strip() != ""]
+    g = g.sort_values(["_h", *rel, "_n", "_conf", "story_id", "_start"],
+                      ascending=[True] + [False] * len(rel) + [False, False, True, True], kind="mergesort")
+    return g.drop(columns=["_h", "_n", "_conf", "_start"])
 
 
 def content_stems(text: Any, n: int = 6) -> set[str]:
@@ -441,19 +448,20 @@ def coded_units(codes: pd.DataFrame | None, stories: pd.DataFrame | None,
     """Resolved codes (one row per unit) joined with story context, quote and themes.
 
     Columns: ``story_id, start, end, valence, intentionality, directness, confidence,
-    coder, source, n_coders, activity, track, domain, storyteller_role, area, wijk, period,
+    coder, source, n_coders, origin`` (``human``/``machine``, see :func:`origin_of`), ``activity, track, domain, storyteller_role, area, wijk, period,
     social_work_type, quote, themes`` plus the stories' other columns.
     """
     units = resolve_codes(codes, level=level)
     st = prep_stories(stories, activities, period=period)
     if units.empty:
         extra = [c for c in st.columns if c not in units.columns]
-        return empty([*units.columns, *extra, "quote", "themes"])
+        return empty([*units.columns, "origin", *extra, "quote", "themes"])
     if st.empty:
         st = pd.DataFrame({"story_id": units["story_id"].unique()}).astype("string")
         st = prep_stories(st.assign(text=""), activities, period=period)
     st = st.drop(columns=[c for c in ("start", "end") if c in st.columns])
     out = units.merge(st, on="story_id", how="left")
+    out["origin"] = out["source"].map(origin_of)
     compiled = compile_themes(themes)
     if level == "segment":
         out["quote"] = segment_text(out, st)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import coded_units, compile_themes, content_stems, empty, is_empty, themes_of
+from ._common import coded_units, compile_themes, content_stems, empty, is_empty, rank_exemplars, themes_of
 
 
 def _prep_arena(arena: pd.DataFrame | None) -> pd.DataFrame:
@@ -94,15 +94,16 @@ def arena_support(arena: pd.DataFrame | None, codes: pd.DataFrame | None, storie
     texts share themes or content words: ``score = 2 × shared themes + shared word stems``
     (first six letters of words of four letters or more, stop words left out); it supports
     when ``score >= min_score``.  The rule is crude on purpose: every match can be checked
-    by reading the quotes.
+    by reading the quotes.  Quotes: human codes before machine suggestions, then the
+    highest score (:func:`~impactlib.analysis.rank_exemplars`); ``origin_<k>`` says which.
 
     Returns
     -------
     DataFrame
         ``activity, effect, wrong_pocket, n_stories, n_effects, n_positive, n_negative,
-        stories, quote_1, story_id_1, …``.
+        stories, quote_1, story_id_1, origin_1, …``.
     """
-    qcols = [c for k in range(1, n_quotes + 1) for c in (f"quote_{k}", f"story_id_{k}")]
+    qcols = [c for k in range(1, n_quotes + 1) for c in (f"quote_{k}", f"story_id_{k}", f"origin_{k}")]
     cols = ["activity", "effect", "wrong_pocket", "n_stories", "n_effects", "n_positive", "n_negative",
             "stories", *qcols]
     effects = arena_effects(arena)
@@ -123,9 +124,7 @@ def arena_support(arena: pd.DataFrame | None, codes: pd.DataFrame | None, storie
             m = m.assign(_score=score)
             m = m[m["_score"] >= min_score]
         if len(m):
-            m = m.assign(_c=m["confidence"].fillna(-1)).sort_values(
-                ["_score", "_c", "story_id", "start"], ascending=[False, False, True, True])
-            ex = m.drop_duplicates("story_id").head(n_quotes)
+            ex = rank_exemplars(m, relevance="_score").drop_duplicates("story_id").head(n_quotes)
         else:
             ex = m
         row.update(n_stories=int(m["story_id"].nunique()) if len(m) else 0, n_effects=int(len(m)),
@@ -135,5 +134,45 @@ def arena_support(arena: pd.DataFrame | None, codes: pd.DataFrame | None, storie
         for k in range(1, n_quotes + 1):
             row[f"quote_{k}"] = ex["quote"].iloc[k - 1] if len(ex) >= k else ""
             row[f"story_id_{k}"] = str(ex["story_id"].iloc[k - 1]) if len(ex) >= k else ""
+            row[f"origin_{k}"] = ex["origin"].iloc[k - 1] if len(ex) >= k else ""
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
+
+
+#: Position of a stakeholder in the arena, in reading order.
+POSITIONS = ("alleen investeerder", "beide", "alleen incasseerder")
+
+
+def stakeholder_positions(arena: pd.DataFrame | None) -> pd.DataFrame:
+    """Per stakeholder: in how many effects it invests and cashes in, and its position.
+
+    ``position`` is *alleen investeerder* (pays, never benefits), *beide*, or *alleen
+    incasseerder* (benefits without paying: the party to invite next time).  Sorted by
+    position, then stakeholder.
+
+    Returns
+    -------
+    DataFrame
+        ``stakeholder, investor, beneficiary, position``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"activity": ["A"] * 3, "effect": ["e"] * 3, "stakeholder": ["gemeente", "school", "gemeente"],
+    ...                   "role": ["investor", "beneficiary", "beneficiary"]})
+    >>> stakeholder_positions(a).to_numpy().tolist()
+    [['gemeente', 1, 1, 'beide'], ['school', 0, 1, 'alleen incasseerder']]
+    """
+    cols = ["stakeholder", "investor", "beneficiary", "position"]
+    a = _prep_arena(arena)
+    if a.empty:
+        return empty(cols)
+    t = pd.crosstab(a["stakeholder"], a["role"]).reindex(columns=["investor", "beneficiary"], fill_value=0)
+    t["position"] = ["alleen investeerder" if b == 0 else "alleen incasseerder" if i == 0 else "beide"
+                     for i, b in zip(t["investor"], t["beneficiary"])]
+    order = {p: k for k, p in enumerate(POSITIONS)}
+    t = t.reset_index().assign(_o=lambda d: d["position"].map(order))
+    t = t.sort_values(["_o", "stakeholder"], kind="mergesort").drop(columns="_o")
+    t.columns.name = None
+    out = t[cols].reset_index(drop=True)
+    out[["investor", "beneficiary"]] = out[["investor", "beneficiary"]].astype(int)
+    return out

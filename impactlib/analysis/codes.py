@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._common import DIMENSIONS, VALUES, coded_units, empty, label
+from ._common import DIMENSIONS, VALUES, coded_units, empty, label, rank_exemplars
 
 #: The eight combinations of the three dimensions, in a fixed reading order.
 COMBINATIONS: list[str] = [f"{v}/{i}/{d}" for v in VALUES["valence"] for i in VALUES["intentionality"]
@@ -102,36 +102,36 @@ def code_counts(codes: pd.DataFrame | None, stories: pd.DataFrame | None = None,
 
 
 def _exemplars(g: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Reproducible exemplar choice: highest confidence, then more coders, then story order."""
-    g = g.assign(_conf=g["confidence"].fillna(-1.0), _len=g["quote"].str.len().fillna(0))
-    g = g[g["quote"].fillna("").str.strip() != ""]
-    g = g.sort_values(["_conf", "n_coders", "story_id", "start"],
-                      ascending=[False, False, True, True], na_position="last")
-    return g.drop_duplicates("story_id").head(n)
+    """Reproducible exemplar choice (:func:`rank_exemplars`), at most one quote per story."""
+    return rank_exemplars(g).drop_duplicates("story_id").head(n)
 
 
 def statistics_by_themes(codes: pd.DataFrame | None, stories: pd.DataFrame | None,
                          activities: pd.DataFrame | None = None, *, by: str | Sequence[str] = "activity",
                          dimension: str = "combination", level: str = "segment", n_quotes: int = 3,
-                         period: str = "Q") -> pd.DataFrame:
+                         period: str = "Q", themes: Any = None) -> pd.DataFrame:
     """Joint display *statistics by themes*: counts and rates next to exemplar quotes.
 
     One row per group (``by``) × value of ``dimension`` (a dimension, ``"combination"``
     for the eight combinations, or ``"theme"`` for the themes of the effect texts).
-    Exemplars are chosen reproducibly: highest confidence first (human codes have none),
-    then the most coders (double-coded first), then ``story_id`` and position; at most one
-    quote per story.
+    Exemplars are chosen reproducibly (:func:`~impactlib.analysis.rank_exemplars`): human
+    codes (accepted or edited) before machine suggestions; among human codes the most
+    coders first, among suggestions the highest confidence; then ``story_id`` and
+    position; at most one quote per story.  ``origin_<k>`` says whose code it is
+    (``human`` or ``machine``; tables show *mens*/*machine*).  ``themes``: a codebook or
+    theme mapping (see :func:`compile_themes`), for ``dimension="theme"``.
 
     Returns
     -------
     DataFrame
-        ``*by, dimension, value, label, n, total, share, quote_1, story_id_1, ...,
-        quote_<n_quotes>, story_id_<n_quotes>`` (empty strings where fewer quotes exist).
+        ``*by, dimension, value, label, n, total, share, quote_1, story_id_1, origin_1, ...,
+        quote_<n_quotes>, story_id_<n_quotes>, origin_<n_quotes>`` (empty strings where fewer
+        quotes exist).
     """
     by = _as_list(by)
-    qcols = [c for k in range(1, n_quotes + 1) for c in (f"quote_{k}", f"story_id_{k}")]
+    qcols = [c for k in range(1, n_quotes + 1) for c in (f"quote_{k}", f"story_id_{k}", f"origin_{k}")]
     cols = [*by, "dimension", "value", "label", "n", "total", "share", *qcols]
-    units = coded_units(codes, stories, activities, level=level, period=period)
+    units = coded_units(codes, stories, activities, level=level, period=period, themes=themes)
     if units.empty:
         return empty(cols)
     units = _with_combination(units)
@@ -155,6 +155,7 @@ def statistics_by_themes(codes: pd.DataFrame | None, stories: pd.DataFrame | Non
         for k in range(1, n_quotes + 1):
             row[f"quote_{k}"] = ex["quote"].iloc[k - 1] if len(ex) >= k else ""
             row[f"story_id_{k}"] = str(ex["story_id"].iloc[k - 1]) if len(ex) >= k else ""
+            row[f"origin_{k}"] = ex["origin"].iloc[k - 1] if len(ex) >= k else ""
         rows.append(row)
     out = pd.DataFrame(rows)
     out["total"] = out.groupby(by)["n"].transform("sum") if by else out["n"].sum()
@@ -171,7 +172,7 @@ def _combination_label(value: Any) -> str:
 
 
 def find_effects(codes: pd.DataFrame | None, stories: pd.DataFrame | None,
-                 activities: pd.DataFrame | None = None, *, level: str = "segment",
+                 activities: pd.DataFrame | None = None, *, level: str = "segment", themes: Any = None,
                  **where: str | Iterable[str]) -> pd.DataFrame:
     """Coded effects (with quote and context) whose values match ``where``.
 
@@ -179,7 +180,7 @@ def find_effects(codes: pd.DataFrame | None, stories: pd.DataFrame | None,
     --------
     ``find_effects(codes, stories, valence="negative", directness="indirect")``
     """
-    units = coded_units(codes, stories, activities, level=level)
+    units = coded_units(codes, stories, activities, level=level, themes=themes)
     for col, val in where.items():
         if col not in units.columns:
             raise KeyError(f"cannot filter on {col!r}: not a column; use a dimension or a story column")
@@ -197,17 +198,19 @@ UNINTENDED_NEGATIVE_KINDS = {
 
 def unintended_and_negative(codes: pd.DataFrame | None, stories: pd.DataFrame | None,
                             activities: pd.DataFrame | None = None, *,
-                            level: str = "segment") -> pd.DataFrame:
+                            level: str = "segment", themes: Any = None) -> pd.DataFrame:
     """Finder for unintended and negative effects.
 
     Returns every coded effect that is unintended or negative, with a ``kind``
     (``negative/unintended``, ``positive/unintended``, ``negative/intended``), its Dutch
-    ``kind_label``, the quote, themes and story context; sorted new harm first, then
-    unexpected gains, then goals not reached, each by activity and story.
+    ``kind_label``, the quote, themes, ``origin`` (human/machine) and story context; sorted
+    new harm first, then unexpected gains, then goals not reached, each by activity, human
+    codes before machine suggestions, and story.  The first row per activity is therefore
+    the best example to quote.
     """
     cols = ["kind", "kind_label", "story_id", "start", "end", "activity", "track", "storyteller_role",
-            "valence", "intentionality", "directness", "quote", "themes"]
-    units = coded_units(codes, stories, activities, level=level)
+            "valence", "intentionality", "directness", "quote", "themes", "origin"]
+    units = coded_units(codes, stories, activities, level=level, themes=themes)
     if units.empty:
         return empty(cols)
     sel = units[(units["valence"] == "negative") | (units["intentionality"] == "unintended")].copy()
@@ -215,7 +218,8 @@ def unintended_and_negative(codes: pd.DataFrame | None, stories: pd.DataFrame | 
     sel = sel[sel["kind"].isin(list(UNINTENDED_NEGATIVE_KINDS))]
     sel["kind_label"] = sel["kind"].map(UNINTENDED_NEGATIVE_KINDS)
     order = {k: i for i, k in enumerate(UNINTENDED_NEGATIVE_KINDS)}
-    sel = sel.assign(_o=sel["kind"].map(order)).sort_values(["_o", "activity", "story_id", "start"])
+    sel = sel.assign(_o=sel["kind"].map(order), _h=(sel["origin"] != "human").astype(int))
+    sel = sel.sort_values(["_o", "activity", "_h", "story_id", "start"], kind="mergesort")
     extra = [c for c in sel.columns if c not in cols and not c.startswith("_")]
     return sel[cols + [c for c in extra if c in ("domain", "period", "wijk", "text")]].reset_index(drop=True)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import (DIMENSIONS, coded_units, compile_themes, empty, is_empty, prep_codes,
-                      prep_indicators, themes_of)
+                      prep_indicators, rank_exemplars, themes_of)
 
 TREND_COLUMNS = ["indicator", "area", "activity", "owner", "unit", "source", "track", "target",
                  "first_period", "last_period", "n_periods", "n_missing", "start_value", "end_value",
@@ -121,7 +121,7 @@ def _indicator_links(trends: pd.DataFrame, activities: pd.DataFrame | None,
 
 VERDICT_COLUMNS = ["activity", "theme", "indicator", "area", "owner", "trend", "desired", "toward_target",
                    "change_pct", "n_effects", "n_positive", "n_negative", "n_unintended", "share_positive",
-                   "stories", "verdict", "explanation", "example_quote", "example_story_id"]
+                   "stories", "verdict", "explanation", "example_quote", "example_story_id", "example_origin"]
 
 
 def stories_vs_indicators(codes: pd.DataFrame | None, stories: pd.DataFrame | None,
@@ -146,6 +146,9 @@ def stories_vs_indicators(codes: pd.DataFrame | None, stories: pd.DataFrame | No
       indicator or one without target; and one row per activity × theme of effects for
       which **no** indicator exists (``indicator`` empty);
     * ``<NA>`` — an indicator no story speaks about (``n_effects == 0``).
+
+    The example quote is human-coded when a human-coded effect matches (else a machine
+    suggestion); ``example_origin`` says which (``human``/``machine``).
 
     Returns
     -------
@@ -199,13 +202,13 @@ def _verdict_row(ind: pd.Series | None, m: pd.DataFrame, theme: str, majority: f
         stories_sign = "negative"
     else:
         stories_sign = "mixed"
-    ex = m.assign(_c=m["confidence"].fillna(-1)).sort_values(["_c", "story_id", "start"],
-                                                            ascending=[False, True, True]) if n else m
+    ex = rank_exemplars(m) if n else m
     row: dict[str, Any] = {
         "theme": theme, "n_effects": n, "n_positive": npos, "n_negative": nneg, "n_unintended": nun,
         "share_positive": share, "stories": ", ".join(sorted(pd.unique(m["story_id"].astype(str)))) if n else "",
-        "example_quote": ex["quote"].iloc[0] if n else "",
-        "example_story_id": str(ex["story_id"].iloc[0]) if n else "",
+        "example_quote": ex["quote"].iloc[0] if len(ex) else "",
+        "example_story_id": str(ex["story_id"].iloc[0]) if len(ex) else "",
+        "example_origin": ex["origin"].iloc[0] if len(ex) else "",
     }
     if ind is None:
         row.update(activity=activity, indicator=pd.NA, area=pd.NA, owner=pd.NA, trend=pd.NA, desired=pd.NA,
@@ -240,7 +243,7 @@ def _nl_sign(sign: str) -> str:
 
 
 INVISIBLE_COLUMNS = ["story_id", "start", "end", "activity", "track", "valence", "intentionality", "directness",
-                     "quote", "themes", "reason"]
+                     "quote", "origin", "themes", "reason"]
 
 
 def invisible_effects(codes: pd.DataFrame | None, stories: pd.DataFrame | None,

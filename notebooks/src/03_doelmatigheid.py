@@ -32,13 +32,10 @@ from impactlib.display import table, quote, quotes, note
 project = workflow.open_project(project_dir)
 machine = workflow.machine_codes(project, machine_codes)
 codes = workflow.analysis_codes(project, machine)   # primary human coder + machine codes, column origin
+codebook = workflow.project_codebook(project)       # its theme codes are the themes of the analysis
 
 # %%
-import math
-
 import pandas as pd
-
-from impactlib.codebook import load_codebook
 
 stories = project.stories
 indicators = project.indicators
@@ -89,37 +86,24 @@ else:
                      "ze staan in de figuren hieronder."))
 
 # %% [markdown]
-# De figuren tonen elke indicator over de kwartalen, één lijn per gebied; de gestippelde lijn
-# is de streefwaarde. Open rondjes zijn voorlopige cijfers; gaten zijn ontbrekende of geheime
-# cijfers (CBS-teken `.` of `x`). Kijk bij een daling ook naar de vergelijkingswijken: daalt
-# het daar even hard, dan zegt de daling weinig over de activiteit.
+# De figuren tonen elke indicator over de kwartalen. Het gebied waar de activiteit werkt staat
+# in kleur, met zijn streefwaarde als gestreepte lijn; de andere gebieden zijn grijze
+# vergelijkingslijnen. Elke lijn heeft aan het eind zijn gebiedscode. Open rondjes zijn
+# voorlopige cijfers; gaten zijn ontbrekende of geheime cijfers (CBS-teken `.` of `x`), een
+# fijne stippellijn verbindt de cijfers eromheen. Kijk bij een daling ook naar de
+# vergelijkingswijken: daalt het daar even hard, dan zegt de daling weinig over de activiteit.
 
 # %%
 if not trends.empty:
-    names = sorted(trends["indicator"].unique())
-    ncols = 2
-    nrows = math.ceil(len(names) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(12, 3.0 * nrows), squeeze=False, sharex=True)
-    fig.subplots_adjust(hspace=0.35, wspace=0.2)
-    for k, (ax, name) in enumerate(zip(axes.flat, names)):
-        unit = trends.loc[trends["indicator"] == name, "unit"].iloc[0]
-        plots.plot_indicator_trend(analysis.indicator_series(indicators, name), title=name,
-                                   unit=unit if isinstance(unit, str) else None, ax=ax)
-        ax.legend(fontsize="x-small", frameon=False, ncol=2)
-        if k + ncols < len(names):   # not the lowest panel of its column: no period labels
-            ax.set_xlabel("")
-        else:
-            ax.tick_params(labelbottom=True)
-    for ax in axes.flat[len(names):]:
-        ax.set_axis_off()
+    plots.plot_indicator_panels(indicators, trends)
     plt.show()
 
 # %% [markdown]
 # ## 2. Bevestigen, verrijken of spreken de verhalen de cijfers tegen?
 #
 # Een gecodeerd effect hoort bij een indicator als het over dezelfde activiteit gaat **en**
-# hetzelfde thema raakt (een vaste woordenlijst per thema, toegepast op de tekst van het
-# effect en op de naam van de indicator). Het oordeel in de laatste kolom:
+# hetzelfde thema raakt (de themacodes van het codeboek met hun woordpatronen, toegepast op de
+# tekst van het effect en op de naam van de indicator). Het oordeel in de laatste kolom:
 #
 # - **bevestigen** — het cijfer gaat richting streefwaarde en de verhalen zijn overwegend
 #   positief (of: weg van de streefwaarde, en de verhalen zijn overwegend negatief);
@@ -129,10 +113,12 @@ if not trends.empty:
 #
 # "Overwegend" betekent hier: minstens 60% van de effecten in dezelfde richting. De regel is
 # grof met opzet — lees bij elk oordeel de voorbeelden, en spreek het oordeel tegen als de
-# verhalen iets anders zeggen.
+# verhalen iets anders zeggen. Het voorbeeld komt uit een door een onderzoeker gecodeerd
+# verhaal als dat er is; de kolom *bron* zegt of het een menselijke code is of een
+# (ongecontroleerd) voorstel van de tagger.
 
 # %%
-joint = analysis.stories_vs_indicators(codes, stories, indicators, activities)
+joint = analysis.stories_vs_indicators(codes, stories, indicators, activities, themes=codebook)
 linked = joint[joint["indicator"].notna()] if not joint.empty else joint
 if not has_indicators:
     display(note("Zonder indicatoren valt er niets te bevestigen of tegen te spreken; alle effecten uit de "
@@ -143,10 +129,10 @@ elif linked.empty:
 else:
     shown = linked.assign(pct=linked["share_positive"] * 100, verdict=linked["verdict"].fillna("geen verhalen"))
     display(table(shown[["activity", "indicator", "area", "owner", "trend", "toward_target", "n_effects", "pct",
-                         "verdict", "explanation", "example_quote", "example_story_id"]].rename(columns={
-        "area": "gebied", "toward_target": "richting streefwaarde", "n_effects": "effecten",
-        "pct": "% positief", "verdict": "verhalen …", "explanation": "waarom",
-        "example_quote": "voorbeeld", "example_story_id": "uit verhaal"}),
+                         "verdict", "explanation", "example_quote", "example_story_id", "example_origin"]].rename(
+        columns={"area": "gebied", "toward_target": "richting streefwaarde", "n_effects": "effecten",
+                 "pct": "% positief", "verdict": "verhalen …", "explanation": "waarom",
+                 "example_quote": "voorbeeld", "example_story_id": "uit verhaal", "example_origin": "bron"}),
         title="Indicatoren naast de gecodeerde effecten", decimals=0))
 
 # %%
@@ -166,14 +152,15 @@ contra = linked[linked["verdict"] == "contradict"] if not linked.empty else link
 if contra.empty:
     display(note("De verhalen spreken geen enkele indicator tegen." if not linked.empty else
                  "Geen koppeling tussen cijfers en verhalen, dus ook geen tegenspraak."))
-segments = analysis.coded_units(codes, stories, activities, level="segment") if len(contra) else None
+segments = analysis.coded_units(codes, stories, activities, level="segment", themes=codebook) if len(contra) else None
 for row in contra.itertuples(index=False):
     effects = segments[(segments["activity"] == row.activity) & segments["story_id"].isin(row.stories.split(", "))]
     row_themes = set(row.theme.split(", "))
     effects = effects[[bool(row_themes & set(th)) for th in effects["themes"]]]
-    effects = effects.sort_values(["valence", "story_id"]).drop_duplicates("story_id").head(4)
+    effects = effects.sort_values(["valence", "origin", "story_id"]).drop_duplicates("story_id").head(4)
     display(note(f"{row.activity} — {row.indicator} ({row.area}): {row.explanation}."))
-    effects = effects.assign(waardering=effects["valence"].map(analysis.label))
+    effects = effects.assign(waardering=[f"{analysis.label(v)}; code van {'mens' if o == 'human' else 'machine'}"
+                                         for v, o in zip(effects["valence"], effects["origin"])])
     display(quotes(effects.to_dict("records"), extra="waardering") if len(effects)
             else note("Geen citaten gevonden."))
 
@@ -197,9 +184,10 @@ elif unmeasured.empty:
 if not unmeasured.empty:
     top = unmeasured.sort_values(["n_effects", "activity", "theme"], ascending=[False, True, True]).head(10)
     display(table(top.assign(pct=top["share_positive"] * 100)[[
-        "activity", "theme", "n_effects", "pct", "n_unintended", "example_quote", "example_story_id"]].rename(
+        "activity", "theme", "n_effects", "pct", "n_unintended", "example_quote", "example_story_id",
+        "example_origin"]].rename(
         columns={"theme": "thema", "n_effects": "effecten", "pct": "% positief", "n_unintended": "onbedoeld",
-                 "example_quote": "voorbeeld", "example_story_id": "uit verhaal"}),
+                 "example_quote": "voorbeeld", "example_story_id": "uit verhaal", "example_origin": "bron"}),
         title=f"Effecten zonder indicator (de tien grootste van {len(unmeasured)} thema's per activiteit)",
         decimals=0))
 
@@ -209,20 +197,24 @@ if not unmeasured.empty:
 # Welke thema's komen per activiteit het vaakst terug in de gecodeerde effecten, en hoe
 # klinken ze? Per activiteit de drie grootste thema's, met het aantal effecten, hun aandeel
 # in alle effecten van de activiteit met een thema, en tot drie citaten. De citaten zijn
-# reproduceerbaar gekozen (eerst dubbel gecodeerde verhalen, dan op volgorde van verhaal);
-# ze zijn voorbeelden, geen steekproef.
+# reproduceerbaar gekozen: eerst door onderzoekers gecodeerde verhalen (dubbel gecodeerde
+# voorop), pas daarna voorstellen van de tagger (de zekerste eerst), dan op volgorde van
+# verhaal. De kolom *bron* zegt per citaat welke het is: *mens* of *machine*. Citaten zijn
+# voorbeelden, geen steekproef.
 
 # %%
-by_theme = analysis.statistics_by_themes(codes, stories, activities, by="activity", dimension="theme")
+by_theme = analysis.statistics_by_themes(codes, stories, activities, by="activity", dimension="theme",
+                                        themes=codebook)
 if by_theme.empty:
     display(note("Er zijn geen gecodeerde effecten met een herkend thema.", warning=True))
 else:
     top = (by_theme.sort_values(["activity", "n", "value"], ascending=[True, False, True])
            .groupby("activity", sort=True).head(3))
-    display(table(top[["activity", "value", "n", "share", "quote_1", "story_id_1", "quote_2", "story_id_2",
-                       "quote_3", "story_id_3"]].rename(columns={
-        "value": "thema", "n": "effecten", "quote_1": "citaat 1", "story_id_1": "verhaal 1",
-        "quote_2": "citaat 2", "story_id_2": "verhaal 2", "quote_3": "citaat 3", "story_id_3": "verhaal 3"}),
+    display(table(top[["activity", "value", "n", "share", "quote_1", "story_id_1", "origin_1", "quote_2",
+                       "story_id_2", "origin_2", "quote_3", "story_id_3", "origin_3"]].rename(columns={
+        "value": "thema", "n": "effecten", "quote_1": "citaat 1", "story_id_1": "verhaal 1", "origin_1": "bron 1",
+        "quote_2": "citaat 2", "story_id_2": "verhaal 2", "origin_2": "bron 2", "quote_3": "citaat 3",
+        "story_id_3": "verhaal 3", "origin_3": "bron 3"}),
         title="Grootste thema's per activiteit, met citaten"))
 
 # %%
@@ -256,7 +248,7 @@ if not counts.empty:
 #   gemeentelijke indicator dekt.
 
 # %%
-targets = analysis.targets_vs_registered(indicators, codes, stories, activities)
+targets = analysis.targets_vs_registered(indicators, codes, stories, activities, themes=codebook)
 if targets.empty:
     display(note("Er zijn geen indicatoren van gemeente of organisatie en geen verhalen van professionals om "
                  "naast elkaar te zetten.", warning=True))
@@ -280,7 +272,6 @@ else:
 # dat de gemeente stelde. Tel mee wie er **niet** in de tabel staat.
 
 # %%
-codebook = load_codebook(project.codebook_path)
 owners = analysis.by_owner(indicators, codes, codebook)
 summary = analysis.owner_summary(owners)
 if summary.empty:
@@ -310,8 +301,9 @@ if not owners.empty:
 # - **Verhalen zijn geen steekproef.** Wie vertelde en wie ophaalde, bepaalt mede wat we horen
 #   (zie notebook 4, meta-monitoring). Percentages positief gaan over de opgehaalde verhalen,
 #   niet over alle deelnemers.
-# - **De koppeling tussen cijfer en verhaal is een woordenlijst.** Een effect dat over
-#   eenzaamheid gaat zonder dat woord te gebruiken, wordt niet gekoppeld. Controleer de
-#   citaten.
+# - **De koppeling tussen cijfer en verhaal is een woordenlijst** (de patronen van de
+#   themacodes in het codeboek; voeg daar een thema of woord toe en deze notebook telt mee).
+#   Een effect dat over eenzaamheid gaat zonder dat woord te gebruiken, wordt niet
+#   gekoppeld. Controleer de citaten.
 # - **Machinecodes zijn voorstellen.** Verhalen zonder menselijke code tellen mee met de
 #   codes van de tagger; zie de regel bovenaan voor hoeveel dat er zijn.

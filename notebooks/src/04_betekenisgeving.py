@@ -32,6 +32,7 @@ from impactlib.display import table, quote, quotes, note
 project = workflow.open_project(project_dir)
 machine = workflow.machine_codes(project, machine_codes)
 codes = workflow.analysis_codes(project, machine)   # primary human coder + machine codes, column origin
+codebook = workflow.project_codebook(project)       # its theme codes are the themes of the analysis
 
 # %%
 import pandas as pd

@@ -26,27 +26,15 @@ from impactlib.display import table, quote, quotes, note
 project = workflow.open_project(project_dir)
 machine = workflow.machine_codes(project, machine_codes)
 codes = workflow.analysis_codes(project, machine)   # primary human coder + machine codes, column origin
+codebook = workflow.project_codebook(project)       # its theme codes are the themes of the analysis
 
 # %%
-import re
-
 import pandas as pd
-
-from impactlib.analysis.indicators import PROFESSIONAL_ROLES
 
 stories = project.stories
 activities = project.activities
 has_stories = stories is not None and not stories.empty
-has_track = has_stories and "track" in stories.columns and (stories["track"] == "vakmanschap").any()
-if has_track:
-    reflections = stories[stories["track"] == "vakmanschap"]
-    how = "de verhalen van het spoor vakmanschap"
-elif has_stories:
-    reflections = stories[stories["storyteller_role"].isin(PROFESSIONAL_ROLES)]
-    how = "het project heeft geen spoor 'vakmanschap'; we nemen de verhalen van " + ", ".join(PROFESSIONAL_ROLES)
-else:
-    reflections = pd.DataFrame(columns=["story_id", "text", "activity", "storyteller_role"])
-    how = "het project heeft geen verhalen"
+reflections, how = analysis.reflection_stories(stories)
 ids = set(reflections["story_id"].astype(str))
 vcodes = codes[codes["story_id"].isin(ids)]
 n_machine = vcodes.loc[vcodes["origin"] == "machine", "story_id"].nunique() if len(vcodes) else 0
@@ -70,12 +58,13 @@ else:
 # %% [markdown]
 # ## 2. Waar gaan de reflecties over?
 #
-# Thema's in de gecodeerde effecten van de reflecties (een vaste woordenlijst per thema; een
+# Thema's in de gecodeerde effecten van de reflecties (de themacodes van het codeboek; een
 # effect kan meer thema's raken). Rechts de positieve, links de negatieve effecten. Daaronder
-# per thema twee citaten, reproduceerbaar gekozen.
+# per thema twee citaten, reproduceerbaar gekozen: door onderzoekers gecodeerde verhalen
+# eerst, dan voorstellen van de tagger; de kolom *bron* zegt welke het is.
 
 # %%
-themes = analysis.theme_counts(vcodes, reflections, activities, by=[])
+themes = analysis.theme_counts(vcodes, reflections, activities, by=[], themes=codebook)
 if themes.empty:
     display(note("Geen gecodeerde effecten met een herkend thema in de reflecties.", warning=True))
 else:
@@ -84,12 +73,15 @@ else:
     plt.show()
 
 # %%
-by_theme = analysis.statistics_by_themes(vcodes, reflections, activities, by=[], dimension="theme", n_quotes=2)
+by_theme = analysis.statistics_by_themes(vcodes, reflections, activities, by=[], dimension="theme", n_quotes=2,
+                                        themes=codebook)
 if not by_theme.empty:
     shown = by_theme.sort_values(["n", "value"], ascending=[False, True])
-    display(table(shown[["value", "n", "share", "quote_1", "story_id_1", "quote_2", "story_id_2"]].rename(columns={
-        "value": "thema", "n": "effecten", "quote_1": "citaat 1", "story_id_1": "verhaal 1",
-        "quote_2": "citaat 2", "story_id_2": "verhaal 2"}), title="Thema's in de reflecties, met citaten"))
+    display(table(shown[["value", "n", "share", "quote_1", "story_id_1", "origin_1", "quote_2", "story_id_2",
+                         "origin_2"]].rename(columns={
+        "value": "thema", "n": "effecten", "quote_1": "citaat 1", "story_id_1": "verhaal 1", "origin_1": "bron 1",
+        "quote_2": "citaat 2", "story_id_2": "verhaal 2", "origin_2": "bron 2"}),
+        title="Thema's in de reflecties, met citaten"))
 
 # %% [markdown]
 # ## 3. Dilemma's en morele stress
@@ -99,13 +91,11 @@ if not by_theme.empty:
 # volgehouden kan worden.
 
 # %%
-units = analysis.coded_units(vcodes, reflections, activities, level="segment")
-stress = units[[bool({"morele stress en verloop", "werkdruk en registratie"} & set(t)) for t in units["themes"]]] \
-    if not units.empty else units
+stress = analysis.effects_with_themes(vcodes, reflections, activities, names=analysis.STRESS_THEMES,
+                                     themes=codebook)
 if stress.empty:
     display(note("In de gecodeerde reflecties is geen effect over morele stress, werkdruk of registratie herkend."))
 else:
-    stress = stress.sort_values(["activity", "story_id", "start"]).drop_duplicates("story_id")
     display(note(f"{len(stress)} reflecties noemen morele stress, werkdruk of registratielast; "
                  f"hieronder maximaal acht, één per verhaal."))
     display(quotes(stress.head(8).to_dict("records"), extra="activity"))
@@ -121,7 +111,7 @@ else:
 # - **doel niet gehaald of teruggedraaid** — negatief en bedoeld.
 
 # %%
-effects = analysis.unintended_and_negative(vcodes, reflections, activities)
+effects = analysis.unintended_and_negative(vcodes, reflections, activities, themes=codebook)
 if effects.empty:
     display(note("Geen onbedoelde of negatieve effecten gevonden in de gecodeerde reflecties.",
                  warning=vcodes.empty))
@@ -149,7 +139,7 @@ for kind, kind_label in analysis.UNINTENDED_NEGATIVE_KINDS.items():
 # gemeentelijke indicator dekt.
 
 # %%
-targets = analysis.targets_vs_registered(project.indicators, codes, stories, activities)
+targets = analysis.targets_vs_registered(project.indicators, codes, stories, activities, themes=codebook)
 if targets.empty:
     display(note("Geen indicatoren en geen verhalen van professionals om naast elkaar te zetten.", warning=True))
 else:
@@ -170,36 +160,30 @@ else:
 # *werkdruk en registratie*:
 
 # %%
-reg = units[["werkdruk en registratie" in t for t in units["themes"]]] if not units.empty else units
+reg = analysis.effects_with_themes(vcodes, reflections, activities, names=["werkdruk en registratie"],
+                                  themes=codebook)
 if reg.empty:
     display(note("Geen effecten over registratie in de reflecties."))
 else:
-    display(quotes(reg.sort_values(["story_id", "start"]).drop_duplicates("story_id").head(6).to_dict("records"),
-                   extra="activity"))
+    display(quotes(reg.sort_values(["origin", "story_id", "start"]).head(6).to_dict("records"), extra="activity"))
 
 # %% [markdown]
 # ## 6. Wat leren professionals, en wat doen ze anders?
 #
 # Zinnen uit de reflecties waarin iemand zegt wat hij of zij geleerd heeft of anders is gaan
-# doen, gevonden met de signaalwoorden hieronder (pas ze aan voor uw eigen project). Dit is
-# zoeken, geen coderen: lees de zinnen in hun verhaal.
+# doen, gevonden met signaalwoorden (`analysis.LESSON_CUES`: "geleerd", "voortaan", "ik doe
+# nu", …; geef er voor uw eigen project andere mee met `cues=`). Dit is zoeken, geen coderen:
+# lees de zinnen in hun verhaal.
 
 # %%
-LESSON_CUES = ["geleerd", "leer ik", "leerde", "anders opgelost", "anders aangepakt", "losgelaten", "voortaan",
-               "ben ik gaan", "zijn we gaan", "ik doe nu", "doe ik nu", "doe ik eerst", "nu vraag ik",
-               "nu ga ik", "we doen nu", "nieuwe collega", "intervisie"]
-cue = re.compile("|".join(re.escape(c) for c in LESSON_CUES), re.IGNORECASE)
-lessons = [{"story_id": r["story_id"], "quote": s, "storyteller_role": r.get("storyteller_role"),
-            "activity": r.get("activity")}
-           for r in reflections.sort_values("story_id").to_dict("records")
-           for s in re.split(r"(?<=[.!?])\s+", str(r.get("text") or "")) if cue.search(s)]
-if not lessons:
+lessons = analysis.lesson_sentences(reflections)
+if lessons.empty:
     display(note("Geen zinnen met signaalwoorden voor leren of anders werken gevonden.",
                  warning=not reflections.empty))
 else:
-    display(note(f"{len(lessons)} zinnen in {len({l['story_id'] for l in lessons})} van de {len(reflections)} "
+    display(note(f"{len(lessons)} zinnen in {lessons['story_id'].nunique()} van de {len(reflections)} "
                  "reflecties; hieronder de eerste tien."))
-    display(quotes(lessons[:10], extra="activity"))
+    display(quotes(lessons.head(10).to_dict("records"), extra="activity"))
 
 # %% [markdown]
 # ## 7. Reflecties naast de andere sporen
@@ -228,4 +212,5 @@ else:
 # - **Negatief is hier niet slecht.** Een professional die een onbedoeld effect opmerkt en
 #   bijstuurt, laat vakmanschap zien.
 # - **Thema's en signaalwoorden zijn woordenlijsten.** Ze vinden wat erin staat; lees de
-#   citaten, en vul de lijsten aan met de woorden van uw eigen praktijk.
+#   citaten, en vul de lijsten aan met de woorden van uw eigen praktijk (thema's in het
+#   codeboek, signaalwoorden met `cues=`).

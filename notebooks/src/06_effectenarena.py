@@ -32,9 +32,13 @@ from impactlib.display import table, quote, quotes, note
 project = workflow.open_project(project_dir)
 machine = workflow.machine_codes(project, machine_codes)
 codes = workflow.analysis_codes(project, machine)   # primary human coder + machine codes, column origin
+codebook = workflow.project_codebook(project)       # its theme codes are the themes of the analysis
 
 # %%
 import pandas as pd
+
+from impactlib import synthesis
+from impactlib.display import findings
 
 arena = project.arena
 stories = project.stories
@@ -101,15 +105,9 @@ elif has_arena:
 
 # %%
 if has_arena:
-    balance = pd.crosstab(arena["stakeholder"], arena["role"]).reindex(columns=["investor", "beneficiary"],
-                                                                       fill_value=0)
-    balance["positie"] = ["alleen investeerder" if b == 0 else "alleen incasseerder" if i == 0 else "beide"
-                          for i, b in zip(balance["investor"], balance["beneficiary"])]
-    order = {"alleen investeerder": 0, "beide": 1, "alleen incasseerder": 2}
-    balance = (balance.reset_index().assign(_o=lambda d: d["positie"].map(order))
-               .sort_values(["_o", "stakeholder"]).drop(columns="_o"))
-    display(table(balance.rename(columns={"stakeholder": "betrokkene", "investor": "investeert in (effecten)",
-                                          "beneficiary": "incasseert bij (effecten)"}),
+    positions = analysis.stakeholder_positions(arena)
+    display(table(positions.rename(columns={"stakeholder": "betrokkene", "investor": "investeert in (effecten)",
+                                            "beneficiary": "incasseert bij (effecten)", "position": "positie"}),
                   title="Positie van elke betrokkene in de arena"))
 
 # %% [markdown]
@@ -120,10 +118,12 @@ if has_arena:
 # + gedeelde woordstammen, minimaal 2). De regel is grof met opzet: lees de citaten. Een
 # effect **zonder** verhaal is niet onwaar, maar rust alleen op de inschatting van de
 # deelnemers aan de arena. Een effect met veel **negatieve** verhalen verdient een tweede
-# blik: het verwachte effect pakt bij sommigen anders uit.
+# blik: het verwachte effect pakt bij sommigen anders uit. Citaten komen eerst uit door
+# onderzoekers gecodeerde verhalen; de kolommen *bron* zeggen of het een menselijke code is of
+# een voorstel van de tagger.
 
 # %%
-support = analysis.arena_support(arena, codes, stories, activities)
+support = analysis.arena_support(arena, codes, stories, activities, themes=codebook)
 if not has_arena:
     pass
 elif support.empty or support["n_stories"].sum() == 0:
@@ -131,24 +131,15 @@ elif support.empty or support["n_stories"].sum() == 0:
                  "(geen gecodeerde verhalen, of andere activiteitnamen in verhalen en arena).", warning=True))
 else:
     display(table(support[["activity", "effect", "wrong_pocket", "n_stories", "n_positive", "n_negative",
-                           "quote_1", "story_id_1", "quote_2", "story_id_2"]].rename(columns={
+                           "quote_1", "story_id_1", "origin_1", "quote_2", "story_id_2", "origin_2"]].rename(columns={
         "wrong_pocket": "verkeerde zak", "n_stories": "verhalen", "n_positive": "positief",
-        "n_negative": "negatief", "quote_1": "citaat 1", "story_id_1": "verhaal 1", "quote_2": "citaat 2",
-        "story_id_2": "verhaal 2"}), title="Arena-effecten en de verhalen die ze onderbouwen"))
+        "n_negative": "negatief", "quote_1": "citaat 1", "story_id_1": "verhaal 1", "origin_1": "bron 1",
+        "quote_2": "citaat 2", "story_id_2": "verhaal 2", "origin_2": "bron 2"}),
+        title="Arena-effecten en de verhalen die ze onderbouwen"))
 
 # %%
 if has_arena and not support.empty:
-    unsupported = support[support["n_stories"] == 0]
-    contested = support[(support["n_negative"] > 0) & (support["n_negative"] >= support["n_positive"])]
-    wp = support[support["wrong_pocket"]]
-    display(note(f"{len(unsupported)} van de {len(support)} effecten hebben geen enkel verhaal als onderbouwing"
-                 + (": " + "; ".join(f"{a} — {e}" for a, e in zip(unsupported["activity"], unsupported["effect"]))
-                    if len(unsupported) else "") + "."))
-    display(note(f"{len(contested)} effecten hebben minstens zoveel negatieve als positieve verhalen"
-                 + (": " + "; ".join(f"{a} — {e}" for a, e in zip(contested["activity"], contested["effect"]))
-                    if len(contested) else "") + "."))
-    display(note(f"Van de {len(wp)} verkeerde-zak-effecten worden er {int((wp['n_stories'] > 0).sum())} door "
-                 "verhalen onderbouwd: daarmee kan het gesprek met de incasseerders beginnen."))
+    display(findings(synthesis.arena_support_findings(support)))
 
 # %% [markdown]
 # ## 4. Bij wie landen de effecten volgens de verhalen?
@@ -168,9 +159,9 @@ else:
     plt.show()
 
 # %%
-indirect = analysis.find_effects(codes, stories, activities, directness="indirect")
+indirect = analysis.find_effects(codes, stories, activities, directness="indirect", themes=codebook)
 if not indirect.empty:
-    sample = indirect.sort_values(["activity", "story_id", "start"]).drop_duplicates("activity")
+    sample = indirect.sort_values(["activity", "origin", "story_id", "start"]).drop_duplicates("activity")
     display(note(f"{len(indirect)} indirecte effecten in {indirect['story_id'].nunique()} verhalen; "
                  "een voorbeeld per activiteit:"))
     display(quotes(sample.to_dict("records"), extra="activity"))
