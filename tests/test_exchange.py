@@ -328,6 +328,24 @@ def test_import_into_the_store_and_report(tmp_path, capsys):
     assert "0 codings imported" in capsys.readouterr().out
 
 
+def test_reimport_of_undated_codings_adds_nothing_even_seconds_later(tmp_path, capsys, monkeypatch):
+    # regression: undated codings got the import time, so a second import a second later
+    # (a slow machine) imported everything again
+    import itertools
+
+    import impactlib.exchange.refiqda as R
+    from impactlib.cli import main
+
+    ticks = itertools.count()
+    monkeypatch.setattr(R, "_now", lambda: f"2026-01-01T00:00:{next(ticks) % 60:02d}Z", raising=False)
+    folder = _project(tmp_path)
+    other = _qdpx(tmp_path, OTHER_TOOL, {"i1.txt": "Ik voel me thuis hier. Maar de buren klagen."})
+    assert main(["import", "qdpx", str(other), "--project", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["import", "qdpx", str(other), "--project", str(folder)]) == 0
+    assert "0 codings imported" in capsys.readouterr().out
+
+
 def test_round_trip_through_the_store_keeps_positions_with_crlf(tmp_path, codebook):
     from impactlib.exchange.project import import_file
     from impactlib.store import CodingStore

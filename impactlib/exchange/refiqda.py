@@ -449,6 +449,10 @@ class QdaProject:
     problems: list[str] = field(default_factory=list)
 
 
+#: ``created_at`` of an imported coding whose file gives no date at all (coding, selection or project).
+UNKNOWN_DATE = "1970-01-01T00:00:00Z"
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
@@ -536,7 +540,9 @@ def read_qde(xml: bytes, source_text, where: str) -> QdaProject:
                             "story_id": sid, "start": None if lvl else start, "end": None if lvl else end,
                             "code_guid": ref.get("targetGUID"),
                             "coder": users.get(coding.get("creatingUser") or (sel.get("creatingUser") if sel is not None else None), "onbekend"),
-                            "created_at": coding.get("creationDateTime") or (sel.get("creationDateTime") if sel is not None else None),
+                            "created_at": (coding.get("creationDateTime")
+                                           or (sel.get("creationDateTime") if sel is not None else None)
+                                           or root.get("modifiedDateTime") or root.get("creationDateTime")),
                             "memo": memo or None,
                         })
 
@@ -704,7 +710,8 @@ def codings_to_codes(project: QdaProject, mapping: CodeMapping, *, origin: str) 
             name = "/".join(project.codes[g].path) if g in project.codes else g
             problems.append(f"story {rec['story_id']!r}: coding with code {name!r} (a grouping code or unknown GUID) not imported")
             continue
-        created = _xml_datetime(rec.get("created_at")) or _now()
+        # no date anywhere in the file: a fixed date, so importing the same file twice adds nothing
+        created = _xml_datetime(rec.get("created_at")) or UNKNOWN_DATE
         rows.append({
             "story_id": rec["story_id"], "start": rec["start"], "end": rec["end"], "dimension": dim, "value": value,
             "coder": rec["coder"], "source": "human", "status": "accepted", "confidence": None,
