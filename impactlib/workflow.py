@@ -20,9 +20,11 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 import pandas as pd
 
@@ -250,26 +252,44 @@ def suggestion_spans(segment_rows: pd.DataFrame, codebook=None) -> list[dict]:
     return spans
 
 
-def heldout_story_ids(project) -> list[str]:
-    """Stories on which the shipped tagger may be judged fairly.
+def text_digest(text: str) -> str:
+    """Short fingerprint of a story text (SHA-1 of the NFC-normalised, stripped text; 16 hex digits).
 
-    The default rules and model were tuned and trained on the sample project's
-    stories with an odd number (``S001``, ``S003`` …).  For the sample project
-    (``synthetic = true``) only the even-numbered stories are held out; for any
-    other project every story is unseen.
+    >>> text_digest("Ik ben niet meer eenzaam.") == text_digest("  Ik ben niet meer eenzaam. ")
+    True
+    """
+    norm = unicodedata.normalize("NFC", str(text)).strip()
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16]
+
+
+def heldout_story_ids(project, model: Any = "default") -> list[str]:
+    """Stories on which the shipped tagger may be judged fairly (it has not seen them).
+
+    The default rules were developed on the sample project, and the default model
+    was trained on it and on the coded sets in ``data/train`` (their texts are
+    fingerprinted in the model file).  For the sample project (``synthetic = true``)
+    no story is unseen; for another project every story whose text the model was not
+    trained on counts.  ``model=None``: only the rules' tuning data is excluded.
     """
     stories = getattr(project, "stories", None)
     if stories is None or stories.empty:
         return []
     ids = stories["story_id"].astype(str)
-    if not getattr(project, "synthetic", False):
+    if getattr(project, "synthetic", False):
+        return []
+    seen: set[str] = set()
+    if model is not None:
+        from impactlib.nlp.model import load_model
+
+        meta = getattr(load_model(None if model == "default" else model), "metadata_", {}) or {}
+        seen = set(meta.get("training_text_sha1", ()))
+    if not seen:
         return ids.tolist()
-    digits = ids.str.extract(r"(\d+)$")[0]
-    even = digits.notna() & (digits.fillna("1").astype(int) % 2 == 0)
-    return ids[even].tolist()
+    keep = [text_digest(t) not in seen for t in stories["text"].fillna("").astype(str)]
+    return ids[keep].tolist()
 
 
 __all__ = [
     "DIMENSIONS", "CODE_COLUMNS", "MACHINE_CODER", "open_project", "suggestions_to_codes", "tag_stories",
-    "tag_project", "machine_codes", "human_codes", "analysis_codes", "inventory", "indicator_overview", "example_stories", "suggestion_spans", "heldout_story_ids",
+    "tag_project", "machine_codes", "human_codes", "analysis_codes", "inventory", "indicator_overview", "example_stories", "suggestion_spans", "heldout_story_ids", "text_digest",
 ]

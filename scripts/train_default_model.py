@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from impactlib.io import load_codes, load_stories  # noqa: E402
+from impactlib.workflow import text_digest  # noqa: E402
 from impactlib.nlp.model import (  # noqa: E402
     DIMENSIONS,
     ImpactModel,
@@ -59,9 +60,9 @@ SEED = 0
 N_FOLDS = 5
 #: The hyper-parameter grid searched by cross-validation on the training split.
 GRID = {
-    "C": [0.1, 0.3, 1.0],
+    "C": [1.0, 3.0, 10.0, 30.0],
     "use_char": [False, True],
-    "context_weight": [0.25, 0.5],
+    "context_weight": [0.03, 0.1, 0.25],
     "use_rules": [True],
     "dimension_features": [False],
 }
@@ -266,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         "split": ("odd numeric story ids (train/tune); even ids are held out for evaluation" if args.split == "odd"
                   else "every coded sample story; held-out evaluation on the independent gold set data/eval"),
         "story_ids": list(X["story_id"]),
+        # lets a notebook tell which of a project's stories the model has seen (see
+        # impactlib.workflow.heldout_story_ids): SHA-1 of the NFC text, first 16 hex digits
+        "training_text_sha1": sorted({text_digest(t) for t in X["text"]}),
         "n_segments": n_seg,
         "files_sha256": {f"{x['data']}/{name}": sha256(ROOT / x["data"] / name if not Path(x["data"]).is_absolute()
                                                         else Path(x["data"]) / name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -348,8 +349,15 @@ def test_shipped_default_model_loads_and_predicts():
     assert not any(p.suffix in {".pkl", ".pickle", ".joblib"} for p in DEFAULT_MODEL_DIR.iterdir())
     m = load_model()
     assert m.metadata_["coder"] == "coder_a"
-    # trained on the odd (training) ids only
-    assert all(int(s[1:]) % 2 == 1 for s in m.metadata_["story_ids"])
+    # trained on the sample and the training sets, never on the test set data/eval/b
+    import pandas as pd
+
+    from impactlib.workflow import text_digest
+
+    test_set = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "eval" / "b" / "stories.csv", dtype=str)
+    assert not set(m.metadata_["story_ids"]) & set(test_set["story_id"])
+    assert not {text_digest(t) for t in test_set["text"]} & set(m.metadata_["training_text_sha1"])
+    assert {"S001", "S002"} <= set(m.metadata_["story_ids"])
     recs = [{"text": "Sinds de huiswerkklas haalt mijn zoon voldoendes en gaat hij weer graag naar school.",
              "activity_goal": SCHOOL, "storyteller_role": "ouder"},
             {"text": "Door de buurtkamer is mijn moeder minder eenzaam, en ik heb daardoor meer rust.",
@@ -390,3 +398,22 @@ def test_refine_rows_depend_only_on_each_story():
     small = ImpactEngine(model="default", batch_size=3).tag(records)[0]
     assert big == small
     assert sum("model: " in r["evidence"] for r in big) >= 40
+
+
+def test_heldout_story_ids_leaves_out_what_the_model_was_trained_on():
+    import pandas as pd
+
+    from impactlib.workflow import heldout_story_ids
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    seen = pd.read_csv(root / "train" / "c" / "stories.csv", dtype=str).head(3)
+    unseen = pd.read_csv(root / "eval" / "b" / "stories.csv", dtype=str).head(2)
+
+    class Project:
+        synthetic = False
+        stories = pd.concat([seen, unseen], ignore_index=True)
+
+    assert heldout_story_ids(Project()) == list(unseen["story_id"])
+    assert heldout_story_ids(Project(), model=None) == list(Project.stories["story_id"])
+    Project.synthetic = True  # the sample project: the rules were developed on all of it
+    assert heldout_story_ids(Project()) == []
