@@ -1,30 +1,30 @@
 #!/usr/bin/env python
-"""Train impactlib's default impact model from the sample project, reproducibly.
+"""Train impactlib's default impact model, reproducibly, from coded stories in the repository.
 
-Data: ``data/sample/stories.csv`` and the story-level codes of ``coder_a`` in
-``data/sample/codes_human.csv`` — of the TRAINING split only.
+Data (every story with story-level codes, plus its coded effect segments):
 
-Split rule (shared with the rules engine, which is tuned on the same split):
-stories with an **odd** numeric id (``S001``, ``S003``…) are train/tune; stories
-with an **even** id are the held-out evaluation split and are never read here
-for training or tuning.
+* ``data/sample`` — the sample project, codes of ``coder_a`` (``codes_human.csv``);
+* ``data/train/*`` — independently written, coded training sets (coder ``gold``);
+* ``data/eval/a`` — the development set (coder ``gold``).
 
-Besides the story-level codes, the coder's segment-level codes of the same
-training stories are added as extra examples (the segment text with its story's
-context); cross-validation folds split by story, and folds are scored on the
-story-level codes only.
+The test set ``data/eval/b`` is never read here; ``scripts/evaluate_gold.py`` scores the
+result on it (``docs/evaluation.md``).  ``--split odd`` reproduces the older protocol
+(odd sample ids only, even ids held out).
 
-Hyper-parameters (``C``, character n-grams, context weight, stacking on the rule
-engine) and the weight of the rules in :func:`impactlib.nlp.model.combine` (per dimension) are
-chosen by 5-fold cross-validation (fixed seed) on the training split; the mean
-Cohen's κ over the three dimensions is the criterion (near-ties, equal to two
-decimals, go to the smaller model).
+Besides the story-level codes, each coder's segment-level codes of the same stories
+are added as extra examples (the segment text with its story's context);
+cross-validation folds split by story, and folds are scored on story-level codes only.
+
+Hyper-parameters (``C``, character n-grams, context weight) and the weight of the
+rules in :func:`impactlib.nlp.model.combine` (per dimension) are chosen by 5-fold
+cross-validation (fixed seed) on the training data; the mean Cohen's κ over the three
+dimensions is the criterion (near-ties, equal to two decimals, go to the smaller model).
 
 Output: ``impactlib/data/model/impactlib_model.json`` (JSON only, no pickles).
 
 Usage
 -----
-    python scripts/train_default_model.py [--data data/sample] [--out impactlib/data/model] [--coder coder_a]
+    python scripts/train_default_model.py [--out impactlib/data/model] [--extra DIR[:CODER] ...]
 """
 
 from __future__ import annotations
@@ -68,6 +68,14 @@ GRID = {
 }
 COMBINE_WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]
 OVERRIDE_FLOORS = [0.0, 0.6, 0.7, 0.8, 0.9]
+
+
+def DEFAULT_EXTRA() -> list[str]:
+    """The coded sets the default model is trained on besides the sample: data/train/* and the
+    development set data/eval/a (never the test set data/eval/b)."""
+    sets = [p for p in sorted((ROOT / "data" / "train").glob("*")) if (p / "stories.csv").exists()]
+    sets.append(ROOT / "data" / "eval" / "a")
+    return [str(p.relative_to(ROOT)) for p in sets]
 
 
 def is_training_id(story_id: str) -> bool:
@@ -205,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-segments", action="store_true",
                     help="train on story-level codes only (default: also on the coder's segment codes)")
     ap.add_argument("--extra", action="append", default=None, metavar="DIR[:CODER]",
-                    help="further coded story sets to train on (default: data/train/*; coder 'gold'); "
-                         "'none' for the sample only")
+                    help="further coded story sets to train on (default: data/train/* and the development "
+                         "set data/eval/a; coder 'gold'); 'none' for the sample only. The test set "
+                         "data/eval/b is never used")
     ap.add_argument("--split", choices=("all", "odd"), default="all",
                     help="all: every coded sample story (the held-out test is the independent gold set "
                          "data/eval); odd: odd ids only (the even ids stay held out)")
@@ -217,8 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.split == "odd":
         assert all(is_training_id(s) for s in X["story_id"]), "training split holds an even id"
     S, Sy = (None, None) if args.no_segments else segment_table(args.data, args.coder, X)
-    extra = args.extra if args.extra is not None else [str(p) for p in sorted((ROOT / "data" / "train").glob("*"))
-                                                         if (p / "stories.csv").exists()]
+    extra = args.extra if args.extra is not None else DEFAULT_EXTRA()
     extra = [e for e in extra if e != "none"]
     sources = [{"data": rel(args.data), "coder": args.coder, "stories": len(X)}]
     for spec in extra:
