@@ -77,6 +77,7 @@ from spacy.tokens import Doc, Span
 from impactlib.codebook import Codebook, codebook_from_dict, default_codebook
 from impactlib.nlp import lexicon as L
 from impactlib.nlp.lemmatizer import lemmatize_word
+from impactlib.nlp.sentences import CLOSERS, PUNCT_CHARS
 
 SPAN_KEY = "impact"
 
@@ -214,6 +215,24 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     return out, notes
 
 
+#: Sentence kinds of a form, as ``impact_sentencizer`` sees it (bits of ``_Feat.sk``).
+_SK_FINAL = 1  # sentence-final punctuation
+_SK_CLOSER = 2  # closing quote/bracket
+_SK_SPACE = 4  # whitespace
+_SK_BLANK_LINE = 8  # whitespace holding a blank line
+
+
+def _sentence_kind(lower: str) -> int:
+    """The ``_SK_*`` bits of a (lowercase) form."""
+    if lower in PUNCT_CHARS:
+        return _SK_FINAL
+    if lower in CLOSERS:
+        return _SK_CLOSER
+    if lower.strip():
+        return 0
+    return _SK_BLANK_LINE if lower.count("\n") >= 2 else _SK_SPACE
+
+
 def _set_extensions() -> None:
     """Register the Doc/Span extensions once (idempotent)."""
     for name in ("activity_goal", "why_significant", "storyteller_role", "activity"):
@@ -228,7 +247,7 @@ def _set_extensions() -> None:
 class _Feat:
     """Cached features of one lowercase word form."""
 
-    __slots__ = ("lemma", "pol", "flags", "group", "codes", "src")
+    __slots__ = ("lemma", "pol", "flags", "group", "codes", "src", "sk")
 
     def __init__(self, lemma: str, pol: float, flags: int, group: str | None, codes: tuple, src: str):
         self.lemma = lemma
@@ -237,6 +256,7 @@ class _Feat:
         self.group = group
         self.codes = codes
         self.src = src
+        self.sk = 0  # sentence kind (_SK_* bits), set by ImpactSuggester._new_feat
 
 
 class _Goal:
@@ -558,18 +578,26 @@ class ImpactSuggester:
         return g
 
     # ------------------------------------------------------------------ main
+    def _new_feat(self, low: int, lemma_id: int) -> _Feat:
+        """Compute, cache and return the features of a lowercase form not yet in the cache."""
+        feats = self._feats
+        if len(feats) > 300_000:
+            feats.clear()
+        lower = self.vocab.strings[low]
+        f = self._feat(low, lower, lemma_id)
+        f.sk = _sentence_kind(lower)
+        feats[low] = f
+        return f
+
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
-        segments: list[dict[str, Any]] = []
         if n == 0:
             doc.spans[self.spans_key] = []
             doc._.impact = None
             return doc
         arr = doc.to_array([LOWER, SENT_START, LEMMA]).tolist()
-        feats = self._feats
-        getf = feats.get
+        getf = self._feats.get
         fl: list[_Feat] = []
-        strings = self.vocab.strings
         starts = []
         has_hard = False
         english = dutch = 0
@@ -578,10 +606,7 @@ class ImpactSuggester:
         for low, ss, lem in arr:
             f = getf(low)
             if f is None:
-                if len(feats) > 300_000:
-                    feats.clear()
-                f = self._feat(low, strings[low], lem)
-                feats[low] = f
+                f = self._new_feat(low, lem)
             fl.append(f)
             if ss == 1:
                 starts.append(i)
@@ -599,11 +624,77 @@ class ImpactSuggester:
         if not starts or starts[0] != 0:
             starts = [0] + starts
         starts.append(n)
+        u = doc._
+        segments, story = self._run(doc, fl, starts, first_now, has_hard, english, dutch,
+                                    u.activity_goal, u.why_significant, u.storyteller_role)
+        spans = []
+        for seg in segments:
+            span = Span(doc, seg["start"], seg["end"], label=f'{seg["valence"]}|{seg["intentionality"]}|{seg["directness"]}')
+            span._.impact = seg["info"]
+            spans.append(span)
+        doc.spans[self.spans_key] = spans
+        doc._.impact = story
+        return doc
+
+    def analyse_doc(self, doc: Doc, activity_goal: str | None = None, why_significant: str | None = None,
+                    storyteller_role: str | None = None) -> tuple[list[dict[str, Any]], dict | None]:
+        """Fast path for a tokenized Doc of the blank pipeline: ``(segments, story)``, Doc untouched.
+
+        Gives what ``impact_sentencizer`` + ``impact_lemmatizer`` + this component give
+        (the segments' ``"info"`` is each span's ``span._.impact``, ``story`` is
+        ``doc._.impact``) in one pass over the token ids: sentence starts follow the
+        sentencizer's rules (on the lowercase forms, which equal the forms for
+        punctuation and whitespace), lemmas come from :func:`lemmatize_word` as in the
+        lemmatizer, once per form; no Span objects, no ``doc._`` look-ups.  Used by
+        :class:`impactlib.nlp.engine.ImpactEngine` when the pipeline is the blank one.
+        """
+        n = len(doc)
+        if n == 0:
+            return [], None
+        getf = self._feats.get
+        fl: list[_Feat] = []
+        starts = [0]
+        has_hard = False
+        english = dutch = 0
+        first_now = n
+        seen_end = False
+        i = 0
+        for low in doc.to_array(LOWER).tolist():
+            f = getf(low)
+            if f is None:
+                f = self._new_feat(low, 0)
+            fl.append(f)
+            # impact_sentencizer: a sentence starts after final punctuation plus trailing
+            # closers/whitespace, and after a blank line
+            sk = f.sk
+            if seen_end:
+                if not sk:
+                    starts.append(i)
+                    seen_end = False
+            elif sk & _SK_FINAL or (sk & _SK_BLANK_LINE and i + 1 < n):
+                seen_end = True
+            flags = f.flags
+            if flags & HARD:
+                has_hard = True
+            if flags & (ENGLISH | DUTCH | NOW):
+                if flags & ENGLISH:
+                    english += 1
+                elif flags & DUTCH:
+                    dutch += 1
+                if flags & NOW and first_now == n and f.lemma in _STRONG_NOW:
+                    first_now = i
+            i += 1
+        starts.append(n)
+        return self._run(doc, fl, starts, first_now, has_hard, english, dutch,
+                         activity_goal, why_significant, storyteller_role)
+
+    def _run(self, doc, fl, starts, first_now, has_hard, english, dutch, activity_goal, why, storyteller_role):
+        """Segments and story suggestion of a Doc whose token features and sentence starts are known."""
+        segments: list[dict[str, Any]] = []
         self._has_hard = has_hard
         self._doc_idx = None
-        u = doc._
-        goal = self._goal(u.activity_goal)
-        role = (u.storyteller_role or "").strip().lower() or None
+        goal = self._goal(activity_goal)
+        role = (storyteller_role or "").strip().lower() or None
         for si in range(len(starts) - 1):
             s, e = starts[si], starts[si + 1]
             if s <= first_now < e:
@@ -621,17 +712,10 @@ class ImpactSuggester:
             keep = sorted(segments, key=lambda g: -g["strength"])[: self.max_segments]
             keep_ids = {id(g) for g in keep}
             segments = [g for g in segments if id(g) in keep_ids]
-        spans = []
-        for seg in segments:
-            span = Span(doc, seg["start"], seg["end"], label=f'{seg["valence"]}|{seg["intentionality"]}|{seg["directness"]}')
-            span._.impact = seg["info"]
-            spans.append(span)
-        doc.spans[self.spans_key] = spans
         notes = []
         if english > 3 and english > 2 * dutch:
             notes.append("tekst lijkt Engels; Nederlandse lexicons zijn mogelijk niet van toepassing")
-        doc._.impact = self._story(doc, segments, fl, goal, role, notes)
-        return doc
+        return segments, self._story(doc, segments, fl, goal, role, notes, why)
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128):
         for doc in stream:
@@ -1059,8 +1143,8 @@ class ImpactSuggester:
                 - MAIN_CHANGE_ONLY_PENALTY * seg["change_only"]
                 - MAIN_FIRST_PENALTY * (idx == 0 and n > 2))
 
-    def _story(self, doc, segments, fl, goal, role, notes):
-        why_score, why_lemmas, why_ev = self._why(doc._.why_significant)
+    def _story(self, doc, segments, fl, goal, role, notes, why=None):
+        why_score, why_lemmas, why_ev = self._why(why)
         if not segments and abs(why_score) < self.min_polarity:
             return {
                 "valence": None,
