@@ -67,6 +67,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -220,6 +222,11 @@ _SK_FINAL = 1  # sentence-final punctuation
 _SK_CLOSER = 2  # closing quote/bracket
 _SK_SPACE = 4  # whitespace
 _SK_BLANK_LINE = 8  # whitespace holding a blank line
+_SK_ANY = 15
+#: Other bits of ``_Feat.sk``: what the one pass over a Doc (``analyse_doc``) looks at.
+_SK_HARD = 16  # HARD flag
+_SK_ENGLISH = 32  # ENGLISH flag
+_SK_STRONG_NOW = 64  # NOW flag and a lemma in _STRONG_NOW
 
 
 def _sentence_kind(lower: str) -> int:
@@ -231,6 +238,9 @@ def _sentence_kind(lower: str) -> int:
     if lower.strip():
         return 0
     return _SK_BLANK_LINE if lower.count("\n") >= 2 else _SK_SPACE
+
+
+_SK = attrgetter("sk")
 
 
 def _set_extensions() -> None:
@@ -256,7 +266,7 @@ class _Feat:
         self.group = group
         self.codes = codes
         self.src = src
-        self.sk = 0  # sentence kind (_SK_* bits), set by ImpactSuggester._new_feat
+        self.sk = 0  # _SK_* bits (sentence kind and more), set by ImpactSuggester._new_feat
 
 
 class _Goal:
@@ -608,7 +618,8 @@ class ImpactSuggester:
             feats.clear()
         lower = self.vocab.strings[low]
         f = self._feat(low, lower, lemma_id)
-        f.sk = _sentence_kind(lower)
+        f.sk = (_sentence_kind(lower) | (_SK_HARD if f.flags & HARD else 0) | (_SK_ENGLISH if f.flags & ENGLISH else 0)
+                | (_SK_STRONG_NOW if f.flags & NOW and f.lemma in _STRONG_NOW else 0))
         feats[low] = f
         return f
 
@@ -674,39 +685,47 @@ class ImpactSuggester:
         n = len(doc)
         if n == 0:
             return [], None
-        getf = self._feats.get
-        fl: list[_Feat] = []
+        lowers = doc.to_array(LOWER).tolist()
+        feats = self._feats
+        try:
+            fl: list[_Feat] = list(map(feats.__getitem__, lowers))
+        except KeyError:  # forms not seen before
+            getf, new = feats.get, self._new_feat
+            fl = [getf(x) or new(x, 0) for x in lowers]
+        # only the tokens with a mark (punctuation, whitespace, 'maar'/';', English words,
+        # 'nu'...) need a look; plain words are skipped at C speed (compress)
+        marks = list(map(_SK, fl))
         starts = [0]
         has_hard = False
-        english = dutch = 0
+        english = 0
         first_now = n
         seen_end = False
-        i = 0
-        for low in doc.to_array(LOWER).tolist():
-            f = getf(low)
-            if f is None:
-                f = self._new_feat(low, 0)
-            fl.append(f)
-            # impact_sentencizer: a sentence starts after final punctuation plus trailing
-            # closers/whitespace, and after a blank line
-            sk = f.sk
+        prev = -1
+        for i in compress(range(n), marks):
+            m = marks[i]
+            sk = m & _SK_ANY
+            # impact_sentencizer: a sentence starts at the first plain token after final
+            # punctuation (plus trailing closers/whitespace), and after a blank line
             if seen_end:
-                if not sk:
+                if i > prev + 1:  # unmarked tokens in between: the first one starts a sentence
+                    starts.append(prev + 1)
+                    seen_end = False
+                elif not sk:
                     starts.append(i)
                     seen_end = False
-            elif sk & _SK_FINAL or (sk & _SK_BLANK_LINE and i + 1 < n):
+            if not seen_end and (sk & _SK_FINAL or (sk & _SK_BLANK_LINE and i + 1 < n)):
                 seen_end = True
-            flags = f.flags
-            if flags & HARD:
+            prev = i
+            if m & _SK_HARD:
                 has_hard = True
-            if flags & (ENGLISH | DUTCH | NOW):
-                if flags & ENGLISH:
-                    english += 1
-                elif flags & DUTCH:
-                    dutch += 1
-                if flags & NOW and first_now == n and f.lemma in _STRONG_NOW:
-                    first_now = i
-            i += 1
+            if m & _SK_ENGLISH:
+                english += 1
+            if m & _SK_STRONG_NOW and first_now == n:
+                first_now = i
+        if seen_end and prev + 1 < n:
+            starts.append(prev + 1)
+        # Dutch words only matter when there are English ones ('tekst lijkt Engels')
+        dutch = sum(1 for f in fl if f.flags & DUTCH and not f.flags & ENGLISH) if english > 3 else 0
         starts.append(n)
         return self._run(doc, fl, starts, first_now, has_hard, english, dutch,
                          activity_goal, why_significant, storyteller_role)
