@@ -241,6 +241,7 @@ def _sentence_kind(lower: str) -> int:
 
 
 _SK = attrgetter("sk")
+_VC = attrgetter("vc")
 
 
 def _set_extensions() -> None:
@@ -257,7 +258,7 @@ def _set_extensions() -> None:
 class _Feat:
     """Cached features of one lowercase word form."""
 
-    __slots__ = ("lemma", "pol", "flags", "group", "codes", "src", "sk")
+    __slots__ = ("lemma", "pol", "flags", "group", "codes", "src", "sk", "vc")
 
     def __init__(self, lemma: str, pol: float, flags: int, group: str | None, codes: tuple, src: str):
         self.lemma = lemma
@@ -266,6 +267,7 @@ class _Feat:
         self.group = group
         self.codes = codes
         self.src = src
+        self.vc = bool(pol) or bool(flags & PHRASE)  # may be (part of) a valence term
         self.sk = 0  # _SK_* bits (sentence kind and more), set by ImpactSuggester._new_feat
 
 
@@ -798,6 +800,8 @@ class ImpactSuggester:
 
     def _valence(self, fl: list[_Feat], s: int, e: int) -> tuple[float, list[str], list[str]]:
         """Signed valence score of a clause with scoped negation/decrease; evidence lists."""
+        if not any(map(_VC, fl[s:e])):
+            return 0.0, [], []  # no term can be found (C-speed check; most clauses without one)
         terms: list[list] = []  # [index, pol, flips, triggers]
         seen = 0
         i = s
@@ -940,17 +944,19 @@ class ImpactSuggester:
         themes = []
         lemmas = set()
         flags_all = 0
-        goal_match = goal.match if goal is not None else None
-        for k in range(s, e):
-            f = fl[k]
+        goal_matches = goal._match if goal is not None else None
+        for f in fl[s:e]:
             fflags = f.flags
             flags_all |= fflags
             if not fflags & (CONTENT | SIDE | INTENDED_CUE) and not f.codes:
                 continue
             if fflags & CONTENT:
                 lemmas.add(f.lemma)
-                if goal_match is not None:
-                    m = goal_match(f.lemma)  # goal.lemmas / cluster_words / OUTCOME_WORDS / related
+                if goal_matches is not None:
+                    # goal.lemmas / cluster_words / OUTCOME_WORDS / related, cached per lemma
+                    m = goal_matches.get(f.lemma)
+                    if m is None:
+                        m = goal.match(f.lemma)
                     if m == 1:
                         if f.lemma not in overlap:
                             overlap.append(f.lemma)
