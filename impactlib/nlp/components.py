@@ -530,7 +530,7 @@ class ImpactSuggester:
             stop = False
         if lemma in self._phrases or lower in self._phrases:
             flags |= PHRASE
-        alpha = any(c.isalpha() for c in lower)
+        alpha = (lower.isalpha() or any(c.isalpha() for c in lower))
         if alpha:
             flags |= ALPHA
         if not lower.strip():
