@@ -241,6 +241,8 @@ def _sentence_kind(lower: str) -> int:
 
 
 _SK = attrgetter("sk")
+#: ``_story(..., why=_FROM_DOC)``: read ``doc._.why_significant``.
+_FROM_DOC = object()
 _VC = attrgetter("vc")
 
 
@@ -1194,7 +1196,9 @@ class ImpactSuggester:
                 - MAIN_CHANGE_ONLY_PENALTY * seg["change_only"]
                 - MAIN_FIRST_PENALTY * (idx == 0 and n > 2))
 
-    def _story(self, doc, segments, fl, goal, role, notes, why=None):
+    def _story(self, doc, segments, fl, goal, role, notes, why=_FROM_DOC):
+        if why is _FROM_DOC:
+            why = doc._.why_significant
         why_score, why_lemmas, why_ev = self._why(why)
         if not segments and abs(why_score) < self.min_polarity:
             return {
