@@ -322,3 +322,32 @@ def test_whole_pipeline_saves_and_loads_with_spacy(tmp_path):
     doc = again("Ik ben niet meer eenzaam.")
     assert doc.spans["impact"][0]._.impact["valence"] == "positive"
     assert again.get_pipe("impact_suggester").codebook.fingerprint() == load_codebook().fingerprint()
+
+
+def test_fast_path_equals_the_spacy_components(engine):
+    """``ImpactSuggester.analyse_doc`` (the engine's one-pass path) = the three components run by spaCy."""
+    import csv
+    import random
+    from pathlib import Path
+
+    nlp, sug = engine.nlp, engine.suggester
+    with open(Path(__file__).resolve().parent.parent / "data" / "sample" / "stories.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    pieces = ["Ik ben blij.", "Het gaat slecht!", "\n\n", "\n", "  ", '"', ")", "...", "?!", "maar", ";", "nu",
+              "niet meer eenzaam", "the", "and", "was", "with", "vroeger", "waardoor", "geen", "…", "”", ",", "en"]
+    rng = random.Random(3)
+    texts = [(r["text"], r.get("activity_goal") or None, r.get("why_significant") or None,
+              r.get("storyteller_role") or None) for r in rows]
+    for _ in range(300):
+        r = rng.choice(rows)
+        texts.append((" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))), r.get("activity_goal") or None,
+                      rng.choice([None, r.get("why_significant")]), rng.choice([None, r.get("storyteller_role")])))
+    for text, goal, why, role in texts:
+        doc = nlp.make_doc(text)
+        doc._.activity_goal, doc._.why_significant, doc._.storyteller_role = goal, why, role
+        doc = nlp(doc)
+        segs, story = sug.analyse_doc(nlp.make_doc(text), goal, why, role)
+        assert [s._.impact for s in doc.spans["impact"]] == [g["info"] for g in segs], text
+        assert doc._.impact == story, text
+    # and the engine takes the fast path for this pipeline
+    assert engine._is_blank_pipeline()

@@ -67,16 +67,19 @@ from __future__ import annotations
 import json
 import math
 import re
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable
 
-from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, SENT_START
+from spacy.attrs import LEMMA, LOWER, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from impactlib.codebook import Codebook, codebook_from_dict, default_codebook
 from impactlib.nlp import lexicon as L
 from impactlib.nlp.lemmatizer import lemmatize_word
+from impactlib.nlp.sentences import CLOSERS, PUNCT_CHARS
 
 SPAN_KEY = "impact"
 
@@ -226,6 +229,35 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     return out, notes
 
 
+#: Sentence kinds of a form, as ``impact_sentencizer`` sees it (bits of ``_Feat.sk``).
+_SK_FINAL = 1  # sentence-final punctuation
+_SK_CLOSER = 2  # closing quote/bracket
+_SK_SPACE = 4  # whitespace
+_SK_BLANK_LINE = 8  # whitespace holding a blank line
+_SK_ANY = 15
+#: Other bits of ``_Feat.sk``: what the one pass over a Doc (``analyse_doc``) looks at.
+_SK_HARD = 16  # HARD flag
+_SK_ENGLISH = 32  # ENGLISH flag
+_SK_STRONG_NOW = 64  # NOW flag and a lemma in _STRONG_NOW
+
+
+def _sentence_kind(lower: str) -> int:
+    """The ``_SK_*`` bits of a (lowercase) form."""
+    if lower in PUNCT_CHARS:
+        return _SK_FINAL
+    if lower in CLOSERS:
+        return _SK_CLOSER
+    if lower.strip():
+        return 0
+    return _SK_BLANK_LINE if lower.count("\n") >= 2 else _SK_SPACE
+
+
+_SK = attrgetter("sk")
+#: ``_story(..., why=_FROM_DOC)``: read ``doc._.why_significant``.
+_FROM_DOC = object()
+_VC = attrgetter("vc")
+
+
 def _set_extensions() -> None:
     """Register the Doc/Span extensions once (idempotent)."""
     for name in ("activity_goal", "why_significant", "storyteller_role", "activity"):
@@ -240,7 +272,7 @@ def _set_extensions() -> None:
 class _Feat:
     """Cached features of one lowercase word form."""
 
-    __slots__ = ("lemma", "pol", "flags", "group", "codes", "src")
+    __slots__ = ("lemma", "pol", "flags", "group", "codes", "src", "sk", "vc")
 
     def __init__(self, lemma: str, pol: float, flags: int, group: str | None, codes: tuple, src: str):
         self.lemma = lemma
@@ -249,12 +281,15 @@ class _Feat:
         self.group = group
         self.codes = codes
         self.src = src
+        self.vc = bool(pol) or bool(flags & PHRASE)  # may be (part of) a valence term
+        self.sk = 0  # _SK_* bits (sentence kind and more), set by ImpactSuggester._new_feat
 
 
 class _Goal:
     """Analysed activity goal (cached per goal text)."""
 
-    __slots__ = ("text", "lemmas", "clusters", "cluster_words", "participants", "stems", "_related")
+    __slots__ = ("text", "lemmas", "clusters", "cluster_words", "participants", "stems", "_related",
+                 "_affixes", "_long_lens", "_long", "_match")
 
     def __init__(self, text, lemmas, clusters, cluster_words, participants):
         self.text = text
@@ -266,6 +301,11 @@ class _Goal:
         # 'opvoedvaardigheden' ~ 'opvoeden', 'eenzaamheid' ~ 'eenzame'
         self.stems = frozenset(w[:5] for w in lemmas if len(w) >= 5 and w.isalpha())
         self._related: dict[str, bool] = {}
+        # for related(): goal words of 5+ letters, their lengths, and all their prefixes/suffixes
+        self._long = frozenset(g for g in lemmas if len(g) >= 5)
+        self._long_lens = sorted({len(g) for g in self._long})
+        self._affixes = frozenset(a for g in self._long for k in range(1, len(g) + 1) for a in (g[:k], g[-k:]))
+        self._match: dict[str, int] = {}
 
     def related(self, lemma: str) -> bool:
         """Does ``lemma`` share a stem with a goal word (compounds, derivations)?"""
@@ -274,13 +314,30 @@ class _Goal:
             hit = False
             if (len(lemma) >= 5 and lemma.isalpha() and lemma not in L.GENERIC_GOAL_WORDS
                     and not lemma.endswith(_SERVICE_SUFFIXES)):
-                hit = lemma[:5] in self.stems or any(
-                    len(g) >= 5 and (lemma.endswith(g) or g.endswith(lemma) or g.startswith(lemma))
-                    for g in self.lemmas)
+                # = any(len(g) >= 5 and (lemma.endswith(g) or g.endswith(lemma) or g.startswith(lemma))
+                #       for g in self.lemmas), with set look-ups
+                n = len(lemma)
+                hit = lemma[:5] in self.stems or lemma in self._affixes or any(
+                    lemma[-k:] in self._long for k in self._long_lens if k <= n)
             if len(self._related) > 50_000:
                 self._related.clear()
             self._related[lemma] = hit
         return hit
+
+    def match(self, lemma: str) -> int:
+        """1: ``lemma`` is a goal word; 2: related to the goal (cluster, outcome word, shared stem); 0: neither."""
+        m = self._match.get(lemma)
+        if m is None:
+            if lemma in self.lemmas:
+                m = 1
+            elif lemma in self.cluster_words or lemma in L.OUTCOME_WORDS or self.related(lemma):
+                m = 2
+            else:
+                m = 0
+            if len(self._match) > 50_000:
+                self._match.clear()
+            self._match[lemma] = m
+        return m
 
 
 @Language.factory(
@@ -499,7 +556,7 @@ class ImpactSuggester:
             stop = False
         if lemma in self._phrases or lower in self._phrases:
             flags |= PHRASE
-        alpha = any(c.isalpha() for c in lower)
+        alpha = (lower.isalpha() or any(c.isalpha() for c in lower))
         if alpha:
             flags |= ALPHA
         if not lower.strip():
@@ -585,18 +642,27 @@ class ImpactSuggester:
         return g
 
     # ------------------------------------------------------------------ main
+    def _new_feat(self, low: int, lemma_id: int) -> _Feat:
+        """Compute, cache and return the features of a lowercase form not yet in the cache."""
+        feats = self._feats
+        if len(feats) > 300_000:
+            feats.clear()
+        lower = self.vocab.strings[low]
+        f = self._feat(low, lower, lemma_id)
+        f.sk = (_sentence_kind(lower) | (_SK_HARD if f.flags & HARD else 0) | (_SK_ENGLISH if f.flags & ENGLISH else 0)
+                | (_SK_STRONG_NOW if f.flags & NOW and f.lemma in _STRONG_NOW else 0))
+        feats[low] = f
+        return f
+
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
-        segments: list[dict[str, Any]] = []
         if n == 0:
             doc.spans[self.spans_key] = []
             doc._.impact = None
             return doc
         arr = doc.to_array([LOWER, SENT_START, LEMMA]).tolist()
-        feats = self._feats
-        getf = feats.get
+        getf = self._feats.get
         fl: list[_Feat] = []
-        strings = self.vocab.strings
         starts = []
         has_hard = False
         english = dutch = 0
@@ -605,10 +671,7 @@ class ImpactSuggester:
         for low, ss, lem in arr:
             f = getf(low)
             if f is None:
-                if len(feats) > 300_000:
-                    feats.clear()
-                f = self._feat(low, strings[low], lem)
-                feats[low] = f
+                f = self._new_feat(low, lem)
             fl.append(f)
             if ss == 1:
                 starts.append(i)
@@ -626,11 +689,84 @@ class ImpactSuggester:
         if not starts or starts[0] != 0:
             starts = [0] + starts
         starts.append(n)
-        self._has_hard = has_hard
-        self._doc_idx = None
         u = doc._
-        goal = self._goal(u.activity_goal)
-        role = (u.storyteller_role or "").strip().lower() or None
+        segments, story = self._run(doc, fl, starts, first_now, has_hard, english, dutch,
+                                    u.activity_goal, u.why_significant, u.storyteller_role)
+        spans = []
+        for seg in segments:
+            span = Span(doc, seg["start"], seg["end"], label=f'{seg["valence"]}|{seg["intentionality"]}|{seg["directness"]}')
+            span._.impact = seg["info"]
+            spans.append(span)
+        doc.spans[self.spans_key] = spans
+        doc._.impact = story
+        return doc
+
+    def analyse_doc(self, doc: Doc, activity_goal: str | None = None, why_significant: str | None = None,
+                    storyteller_role: str | None = None) -> tuple[list[dict[str, Any]], dict | None]:
+        """Fast path for a tokenized Doc of the blank pipeline: ``(segments, story)``, Doc untouched.
+
+        Gives what ``impact_sentencizer`` + ``impact_lemmatizer`` + this component give
+        (the segments' ``"info"`` is each span's ``span._.impact``, ``story`` is
+        ``doc._.impact``) in one pass over the token ids: sentence starts follow the
+        sentencizer's rules (on the lowercase forms, which equal the forms for
+        punctuation and whitespace), lemmas come from :func:`lemmatize_word` as in the
+        lemmatizer, once per form; no Span objects, no ``doc._`` look-ups.  Used by
+        :class:`impactlib.nlp.engine.ImpactEngine` when the pipeline is the blank one.
+        """
+        n = len(doc)
+        if n == 0:
+            return [], None
+        lowers = doc.to_array(LOWER).tolist()
+        feats = self._feats
+        try:
+            fl: list[_Feat] = list(map(feats.__getitem__, lowers))
+        except KeyError:  # forms not seen before
+            getf, new = feats.get, self._new_feat
+            fl = [getf(x) or new(x, 0) for x in lowers]
+        # only the tokens with a mark (punctuation, whitespace, 'maar'/';', English words,
+        # 'nu'...) need a look; plain words are skipped at C speed (compress)
+        marks = list(map(_SK, fl))
+        starts = [0]
+        has_hard = False
+        english = 0
+        first_now = n
+        seen_end = False
+        prev = -1
+        for i in compress(range(n), marks):
+            m = marks[i]
+            sk = m & _SK_ANY
+            # impact_sentencizer: a sentence starts at the first plain token after final
+            # punctuation (plus trailing closers/whitespace), and after a blank line
+            if seen_end:
+                if i > prev + 1:  # unmarked tokens in between: the first one starts a sentence
+                    starts.append(prev + 1)
+                    seen_end = False
+                elif not sk:
+                    starts.append(i)
+                    seen_end = False
+            if not seen_end and (sk & _SK_FINAL or (sk & _SK_BLANK_LINE and i + 1 < n)):
+                seen_end = True
+            prev = i
+            if m & _SK_HARD:
+                has_hard = True
+            if m & _SK_ENGLISH:
+                english += 1
+            if m & _SK_STRONG_NOW and first_now == n:
+                first_now = i
+        if seen_end and prev + 1 < n:
+            starts.append(prev + 1)
+        # Dutch words only matter when there are English ones ('tekst lijkt Engels')
+        dutch = sum(1 for f in fl if f.flags & DUTCH and not f.flags & ENGLISH) if english > 3 else 0
+        starts.append(n)
+        return self._run(doc, fl, starts, first_now, has_hard, english, dutch,
+                         activity_goal, why_significant, storyteller_role)
+
+    def _run(self, doc, fl, starts, first_now, has_hard, english, dutch, activity_goal, why, storyteller_role):
+        """Segments and story suggestion of a Doc whose token features and sentence starts are known."""
+        segments: list[dict[str, Any]] = []
+        self._has_hard = has_hard
+        goal = self._goal(activity_goal)
+        role = (storyteller_role or "").strip().lower() or None
         for si in range(len(starts) - 1):
             s, e = starts[si], starts[si + 1]
             if s <= first_now < e:
@@ -641,7 +777,7 @@ class ImpactSuggester:
                     segments.append(seg)
         # the situation before the change (before the first 'now' marker) weighs less; so does
         # a clause in the past tense before the story's first change ('Elke avond was het oorlog')
-        first_change = next((g["start"] for g in segments if g["change"] or g["now"]), n)
+        first_change = next((g["start"] for g in segments if g["change"] or g["now"]), len(fl))
         for seg in segments:
             seg["weight"] = 1.0 if (seg["start"] >= first_now or seg["change"]) else 0.5
             if seg["before"] and not seg["now"]:
@@ -649,22 +785,15 @@ class ImpactSuggester:
             elif PAST_IS_BEFORE and seg["past"] and not seg["change"] and seg["start"] < first_change:
                 seg["weight"] = 0.3
         if INHERIT_CHANGE_VALENCE:
-            self._inherit_valence(segments, doc._.why_significant)
+            self._inherit_valence(segments, why)
         if len(segments) > self.max_segments:
             keep = sorted(segments, key=lambda g: -g["strength"])[: self.max_segments]
             keep_ids = {id(g) for g in keep}
             segments = [g for g in segments if id(g) in keep_ids]
-        spans = []
-        for seg in segments:
-            span = Span(doc, seg["start"], seg["end"], label=f'{seg["valence"]}|{seg["intentionality"]}|{seg["directness"]}')
-            span._.impact = seg["info"]
-            spans.append(span)
-        doc.spans[self.spans_key] = spans
         notes = []
         if english > 3 and english > 2 * dutch:
             notes.append("tekst lijkt Engels; Nederlandse lexicons zijn mogelijk niet van toepassing")
-        doc._.impact = self._story(doc, segments, fl, goal, role, notes)
-        return doc
+        return segments, self._story(doc, segments, fl, goal, role, notes, why)
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128):
         for doc in stream:
@@ -707,6 +836,8 @@ class ImpactSuggester:
 
     def _valence(self, fl: list[_Feat], s: int, e: int) -> tuple[float, list[str], list[str]]:
         """Signed valence score of a clause with scoped negation/decrease; evidence lists."""
+        if not any(map(_VC, fl[s:e])):
+            return 0.0, [], []  # no term can be found (C-speed check; most clauses without one)
         terms: list[list] = []  # [index, pol, flips, triggers]
         seen = 0
         i = s
@@ -858,22 +989,29 @@ class ImpactSuggester:
         themes = []
         lemmas = set()
         flags_all = 0
-        for k in range(s, e):
-            f = fl[k]
-            flags_all |= f.flags
-            if f.flags & CONTENT:
+        goal_matches = goal._match if goal is not None else None
+        for f in fl[s:e]:
+            fflags = f.flags
+            flags_all |= fflags
+            if not fflags & (CONTENT | SIDE | INTENDED_CUE) and not f.codes and not f.pol:
+                continue
+            if fflags & CONTENT:
                 lemmas.add(f.lemma)
             # an evaluative stop word ('niet meer zo alleen') counts for the goal too
-            if goal is not None and (f.flags & CONTENT or f.pol):
-                if f.lemma in goal.lemmas:
+            if goal_matches is not None and (fflags & CONTENT or f.pol):
+                # goal.lemmas / cluster_words / OUTCOME_WORDS / related, cached per lemma
+                m = goal_matches.get(f.lemma)
+                if m is None:
+                    m = goal.match(f.lemma)
+                if m == 1:
                     if f.lemma not in overlap:
                         overlap.append(f.lemma)
-                elif f.lemma in goal.cluster_words or f.lemma in L.OUTCOME_WORDS or goal.related(f.lemma):
+                elif m == 2:
                     if f.lemma not in cluster:
                         cluster.append(f.lemma)
-            if f.flags & SIDE:
+            if fflags & SIDE:
                 side.append(f.lemma)
-            if f.flags & INTENDED_CUE:
+            if fflags & INTENDED_CUE:
                 intended_cues.append(f.lemma)
             for dim, key, src in f.codes:
                 if dim == "theme" and key not in themes:
@@ -904,11 +1042,10 @@ class ImpactSuggester:
             d_score += CHAIN_WEIGHT
         directness = "indirect" if d_score > 0 else "direct"
         d_conf = 0.5 + 0.45 * math.tanh(abs(d_score) / 1.6)
-        if self._doc_idx is None:
-            self._doc_idx = doc.to_array([IDX, LENGTH]).tolist()
-        offs = self._doc_idx
-        start_char = offs[s][0]
-        end_char = offs[e - 1][0] + offs[e - 1][1]
+        # two Token look-ups are cheaper than doc.to_array([IDX, LENGTH]) (~7 us per Doc)
+        start_char = doc[s].idx
+        last = doc[e - 1]
+        end_char = last.idx + len(last)
         int_ev = []
         if goal is None:
             int_ev.append("geen activiteitsdoel bekend")
@@ -1157,8 +1294,10 @@ class ImpactSuggester:
                 - MAIN_CHANGE_ONLY_PENALTY * seg["change_only"]
                 - MAIN_FIRST_PENALTY * (idx == 0 and n > 2))
 
-    def _story(self, doc, segments, fl, goal, role, notes):
-        why_score, why_lemmas, why_ev = self._why(doc._.why_significant)
+    def _story(self, doc, segments, fl, goal, role, notes, why=_FROM_DOC):
+        if why is _FROM_DOC:
+            why = doc._.why_significant
+        why_score, why_lemmas, why_ev = self._why(why)
         if not segments and abs(why_score) < self.min_polarity:
             return {
                 "valence": None,

@@ -140,40 +140,48 @@ class ImpactEngine:
         self.batch_size = batch_size
 
     # ------------------------------------------------------------------
+    @staticmethod
+    def _meta(rec: Mapping[str, Any]) -> tuple:
+        """``(story_id, raw text, notes, cleaned text or None)`` of a record (None: not tagged)."""
+        sid = _text_of(rec.get("story_id"))
+        raw = _text_of(rec.get("text"))
+        if not raw.strip():
+            return (sid, raw, ["lege tekst: niet getagd"], None)
+        text, notes = clean_text(raw)
+        if not text.strip():
+            return (sid, raw, notes + ["geen tekst over na opschonen: niet getagd"], None)
+        if len(text) > 100_000:
+            notes = notes + [f"lange tekst ({len(text)} tekens)"]
+        if _context_of(rec.get("activity_goal")) is None:
+            notes = notes + ["geen activity_goal: bedoeld/onbedoeld is onzeker"]
+        return (sid, raw, notes, text)
+
     def _docs(self, records: Iterable[Mapping[str, Any]], meta: list) -> Iterator:
         make_doc = self.nlp.make_doc
         for rec in records:
-            sid = _text_of(rec.get("story_id"))
-            raw = _text_of(rec.get("text"))
-            if not raw.strip():
-                meta.append((sid, raw, ["lege tekst: niet getagd"], None))
+            m = self._meta(rec)
+            meta.append(m)
+            if m[3] is None:
                 continue
-            text, notes = clean_text(raw)
-            if not text.strip():
-                meta.append((sid, raw, notes + ["geen tekst over na opschonen: niet getagd"], None))
-                continue
-            if len(text) > 100_000:
-                notes = notes + [f"lange tekst ({len(text)} tekens)"]
-            doc = make_doc(text)
+            doc = make_doc(m[3])
             u = doc._
             u.activity_goal = _context_of(rec.get("activity_goal"))
             u.why_significant = _context_of(rec.get("why_significant"))
             u.storyteller_role = _context_of(rec.get("storyteller_role"))
             u.activity = _context_of(rec.get("activity"))
-            if u.activity_goal is None:
-                notes = notes + ["geen activity_goal: bedoeld/onbedoeld is onzeker"]
-            meta.append((sid, raw, notes, True))
             yield doc
 
-    def iter_tag(self, records: Iterable[Mapping[str, Any]]) -> Iterator[tuple[dict, list[dict]]]:
+    def iter_tag(self, records: Iterable[Mapping[str, Any]], *,
+                 segments: bool = True) -> Iterator[tuple[dict, list[dict]]]:
         """Yield ``(story_row, segment_rows)`` per record, in input order (streaming).
 
         With a learned model (``model=`` a model folder or ``"default"``) the story rows
         of each batch are combined with the model's probabilities
         (:meth:`impactlib.nlp.model.ImpactModel.refine_rows`); segment rows stay the rules'.
+        ``segments=False`` skips the segment rows (``[]``; the story rows are the same).
         """
         if self.learned is None:
-            yield from self._iter_rules(records)
+            yield from self._iter_rules(records, segments)
             return
         batch_records: list = []
         batch_out: list = []
@@ -183,7 +191,7 @@ class ImpactEngine:
                 batch_records.append(rec)
                 yield rec
 
-        for out in self._iter_rules(remember(records)):
+        for out in self._iter_rules(remember(records), segments):
             batch_out.append(out)
             if len(batch_out) >= self.batch_size:
                 yield from self._refine(batch_records[: len(batch_out)], batch_out)
@@ -201,7 +209,32 @@ class ImpactEngine:
         for row, (_old, segs) in zip(rows, outs):
             yield {c: row.get(c) for c in STORY_COLUMNS}, segs
 
-    def _iter_rules(self, records: Iterable[Mapping[str, Any]]) -> Iterator[tuple[dict, list[dict]]]:
+    def _is_blank_pipeline(self) -> bool:
+        """Is the pipeline exactly tokenizer + impact_sentencizer + impact_lemmatizer + impact_suggester?"""
+        from impactlib.nlp.lemmatizer import SimplemmaLemmatizer
+        from impactlib.nlp.sentences import FastSentencizer
+
+        comps = self.nlp.pipeline
+        return (len(comps) == 3 and isinstance(comps[0][1], FastSentencizer)
+                and isinstance(comps[1][1], SimplemmaLemmatizer) and comps[2][1] is self.suggester)
+
+    def _iter_rules(self, records: Iterable[Mapping[str, Any]], segments: bool = True) -> Iterator[tuple[dict, list[dict]]]:
+        if self._is_blank_pipeline():
+            # the same results as nlp.pipe, without the per-Doc component calls, array
+            # round trips, extension attributes and Span objects
+            analyse = self.suggester.analyse_doc
+            make_doc = self.nlp.make_doc
+            for rec in records:
+                meta = self._meta(rec)
+                if meta[3] is None:
+                    yield self._empty_row(meta)
+                    continue
+                text = meta[3]
+                infos, story = analyse(make_doc(text), _context_of(rec.get("activity_goal")),
+                                       _context_of(rec.get("why_significant")),
+                                       _context_of(rec.get("storyteller_role")))
+                yield self._make_rows(meta, [seg["info"] for seg in infos], story, segments)
+            return
         meta: list = []
         docs = self.nlp.pipe(self._docs(records, meta), batch_size=self.batch_size)
         pos = 0
@@ -210,7 +243,7 @@ class ImpactEngine:
             while meta[pos][3] is None:
                 yield self._empty_row(meta[pos])
                 pos += 1
-            yield self._rows(meta[pos], doc)
+            yield self._rows(meta[pos], doc, segments)
             meta[pos] = None  # free
             pos += 1
             if pos > 4096:
@@ -220,14 +253,18 @@ class ImpactEngine:
             yield self._empty_row(meta[pos])
             pos += 1
 
-    def tag(self, records: Iterable[Mapping[str, Any]]) -> tuple[list[dict], list[dict]]:
-        """Tag records; return ``(story_rows, segment_rows)`` (plain dicts, contract columns)."""
+    def tag(self, records: Iterable[Mapping[str, Any]], *, segments: bool = True) -> tuple[list[dict], list[dict]]:
+        """Tag records; return ``(story_rows, segment_rows)`` (plain dicts, contract columns).
+
+        ``segments=False`` returns no segment rows (and saves their formatting); the
+        story rows are the same.
+        """
         stories: list[dict] = []
-        segments: list[dict] = []
-        for story, segs in self.iter_tag(records):
+        segment_rows: list[dict] = []
+        for story, segs in self.iter_tag(records, segments=segments):
             stories.append(story)
-            segments.extend(segs)
-        return stories, segments
+            segment_rows.extend(segs)
+        return stories, segment_rows
 
     def tag_text(self, text: str, activity_goal: str | None = None, **context: Any) -> tuple[dict, list[dict]]:
         """Tag one text (convenience for notebooks)."""
@@ -246,12 +283,17 @@ class ImpactEngine:
         row["evidence"] = "; ".join(notes)
         return row, []
 
-    def _rows(self, meta, doc) -> tuple[dict, list[dict]]:
+    def _rows(self, meta, doc, segments: bool = True) -> tuple[dict, list[dict]]:
+        infos = [span._.impact for span in doc.spans[self.suggester.spans_key]]
+        return self._make_rows(meta, infos, doc._.impact, segments)
+
+    @staticmethod
+    def _make_rows(meta, infos: list, story: dict | None, segments: bool = True) -> tuple[dict, list[dict]]:
+        """Story row and segment rows from the segments' info dicts (``span._.impact``) and ``doc._.impact``."""
         sid, raw, notes, _ = meta
         segs = []
-        for span in doc.spans[self.suggester.spans_key]:
-            info = span._.impact
-            start, end = span.start_char, span.end_char
+        for info in infos if segments else ():
+            start, end = info["start"], info["end"]
             row = {
                 "story_id": sid,
                 "start": start,
@@ -266,7 +308,7 @@ class ImpactEngine:
                 "evidence": format_evidence(info["evidence"]),
             }
             segs.append(row)
-        story = doc._.impact or {}
+        story = story or {}
         row = {"story_id": sid}
         for d in DIMENSIONS:
             row[d] = story.get(d) or ""
@@ -275,8 +317,9 @@ class ImpactEngine:
         ev = story.get("evidence") or {}
         parts = []
         if story.get("segment") is not None:
-            seg = segs[story["segment"]]
-            parts.append(f'{ev.get("reason", "hoofdeffect")} [{seg["start"]}:{seg["end"]}] {seg["evidence"]}')
+            main = infos[story["segment"]]
+            main_ev = segs[story["segment"]]["evidence"] if segments else format_evidence(main["evidence"])
+            parts.append(f'{ev.get("reason", "hoofdeffect")} [{main["start"]}:{main["end"]}] {main_ev}')
             if ev.get("n_effects", 0) > 1:
                 parts.append(f'{ev["n_effects"]} effecten gevonden')
         elif ev.get("reason"):

@@ -44,7 +44,7 @@ def lemmatize_word(lower: str) -> str:
     """
     if lower in LEMMA_OVERRIDES:
         return LEMMA_OVERRIDES[lower]
-    if not lower or not any(c.isalpha() for c in lower) or len(lower) > 60:
+    if not lower or not (lower.isalpha() or any(c.isalpha() for c in lower)) or len(lower) > 60:
         return lower
     try:
         lemma = simplemma.lemmatize(lower, lang="nl")

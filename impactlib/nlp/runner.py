@@ -36,6 +36,7 @@ import collections
 import csv
 import gc
 import importlib
+import inspect
 import io
 import itertools
 import json
@@ -691,6 +692,10 @@ class ChunkTagger:
         self.engine = engine
         self.max_part_chars = max_part_chars
         self.goals = goals or {}
+        try:
+            self._takes_segments = "segments" in inspect.signature(engine.tag).parameters
+        except (TypeError, ValueError, AttributeError):
+            self._takes_segments = False
 
     def tag(self, chunk: Sequence[Record], with_segments: bool = True) -> ChunkResult:
         """Tag one chunk; see :class:`ChunkResult`."""
@@ -743,7 +748,7 @@ class ChunkTagger:
                 batch.append({"story_id": str(len(batch)), "text": clean, **ctx})
                 owners.append((i, 0))
         if batch:
-            srows, segrows = self._tag_batch(batch, owners, chunk, warnings)
+            srows, segrows = self._tag_batch(batch, owners, chunk, warnings, with_segments)
             self._merge(srows, segrows, owners, parts_of, chunk, stories, segments, with_segments)
         out_seg: Optional[List[tuple]] = None
         if with_segments:
@@ -751,9 +756,14 @@ class ChunkTagger:
         return ChunkResult([s for s in stories], out_seg, warnings)  # type: ignore[misc]
 
     # -- engine calls with fallbacks --------------------------------------
-    def _tag_batch(self, batch, owners, chunk, warnings):
+    def _engine_tag(self, records, with_segments):
+        if not with_segments and self._takes_segments:
+            return self.engine.tag(records, segments=False)  # no segment rows to format
+        return self.engine.tag(records)
+
+    def _tag_batch(self, batch, owners, chunk, warnings, with_segments=True):
         try:
-            srows, segrows = self.engine.tag(batch)
+            srows, segrows = self._engine_tag(batch, with_segments)
             srows = list(srows)
             if len(srows) == len(batch) and all(
                     str(r.get("story_id", "")) == b["story_id"] for r, b in zip(srows, batch)):
@@ -767,7 +777,7 @@ class ChunkTagger:
         srows, segrows = [], []
         for b, (i, _off) in zip(batch, owners):
             try:
-                s, g = self.engine.tag([b])
+                s, g = self._engine_tag([b], with_segments)
                 s = list(s)
                 if len(s) != 1:
                     raise RuntimeError(f"engine returned {len(s)} story rows for 1 story")
