@@ -84,7 +84,7 @@ def suggestions_to_codes(
     return df
 
 
-def tag_stories(stories: pd.DataFrame, *, codebook=None, model=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tag_stories(stories: pd.DataFrame, *, codebook=None, model="default") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tag a stories table; return ``(story_rows, segment_rows)`` as DataFrames.
 
     Stories with empty text are kept with empty values (the evidence says why).
@@ -101,7 +101,7 @@ def tag_stories(stories: pd.DataFrame, *, codebook=None, model=None) -> tuple[pd
     return pd.DataFrame(story_rows), pd.DataFrame(segment_rows)
 
 
-def tag_project(project, *, model=None) -> pd.DataFrame:
+def tag_project(project, *, model="default") -> pd.DataFrame:
     """Code a project's stories with the default tagger; return machine codes (canonical table)."""
     from impactlib.codebook import load_codebook
 

@@ -380,6 +380,9 @@ def test_cli_model_default_same_rows_for_any_jobs_and_chunk_size(tmp_path):
     tagged = _read(tmp_path / "t1_1000.csv")
     assert len(tagged) == 46
     assert sum("model: " in r["evidence"] for r in tagged) >= 30  # the model took part
+    default = tmp_path / "default.csv"
+    assert main(["tag", str(src), "-o", str(default), "-q"]) == 0
+    assert default.read_bytes() == first[0]  # the shipped model is the default
     rules = tmp_path / "rules.csv"
-    assert main(["tag", str(src), "-o", str(rules), "-q"]) == 0
+    assert main(["tag", str(src), "-o", str(rules), "--model", "none", "-q"]) == 0
     assert rules.read_bytes() != first[0]  # ... and a rules-only run is a different thing to compare with

@@ -45,9 +45,10 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--activities", metavar="FILE", default=None,
                    help="activities table (activity, activity_goal): gives stories without an "
                         "activity_goal column the goal of their activity")
-    p.add_argument("--model", metavar="DIR", default=None,
+    p.add_argument("--model", metavar="DIR", default="default",
                    help="learned model folder (or spaCy package) combined with the rules; "
-                        "'default' = the model shipped with impactlib; without it: rules only")
+                        "default: the model shipped with impactlib; 'none': rules only (faster, "
+                        "less accurate on new stories, see docs/evaluation.md)")
     p.add_argument("--jobs", "-j", metavar="N", type=int, default=1,
                    help="worker processes (default 1; 0 = one per CPU core)")
     p.add_argument("--chunk-size", metavar="N", type=int, default=None,

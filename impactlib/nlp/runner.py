@@ -940,7 +940,7 @@ def tag_file(
     *,
     segments: "str | os.PathLike[str] | TextIO | None" = None,
     codebook: Optional[str] = None,
-    model: Optional[str] = None,
+    model: Optional[str] = "default",
     jobs: int = 1,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Optional[bool] = None,
@@ -963,7 +963,8 @@ def tag_file(
     segments : path, text file or None
         SEGMENTS.csv (one row per suggested effect span); not computed when ``None``.
     codebook, model : str, optional
-        Passed to :class:`~impactlib.nlp.engine.ImpactEngine`.
+        Passed to :class:`~impactlib.nlp.engine.ImpactEngine`; ``model="default"`` (the
+        default) is the shipped model combined with the rules, ``None`` the rules only.
     jobs : int
         Worker processes; ``1`` tags in this process.
     chunk_size : int
