@@ -502,13 +502,43 @@ class _Form:
         self.phrases = starts.get(form, ()) or starts.get(lemma, ())
 
 
+class _Word:
+    """One lowercase whitespace-separated word: its tokens' :class:`_Form` records (the
+    token pattern never matches across whitespace, so a text's tokens are its words' tokens)
+    and, per character vocabulary, the columns of its ``char_wb`` n-grams."""
+
+    __slots__ = ("word", "id", "recs", "char_owner", "char_cols")
+
+    def __init__(self, word: str, wid: int, recs: tuple) -> None:
+        self.word = word
+        self.id = wid
+        self.recs = recs
+        self.char_owner = None
+        self.char_cols: tuple[int, ...] = ()
+
+
 class _FastState:
     """The caches of the fast path for one set of lexical resources."""
 
     def __init__(self, res: Mapping[str, Any]) -> None:
         self.res = res
         self.forms: dict[str, _Form] = {}
+        self.words: dict[str, _Word] = {}
         self.goals: dict[str, tuple] = {}
+        self.next_id = 0
+
+    def word(self, w: str) -> _Word:
+        """The cached :class:`_Word` of a lowercase whitespace-free word (made on first use)."""
+        forms = self.forms
+        recs = []
+        for t in _TOKEN.findall(w):
+            r = forms.get(t)
+            if r is None:
+                r = forms[t] = _Form(t, self.res)
+            recs.append(r)
+        word = self.words[w] = _Word(w, self.next_id, tuple(recs))
+        self.next_id += 1
+        return word
 
 
 _FAST: list = [None]
@@ -519,8 +549,9 @@ def _fast_state() -> _FastState:
     state = _FAST[0]
     if state is None or state.res is not res:
         state = _FAST[0] = _FastState(res)
-    if len(state.forms) > FAST_CACHE_MAX:
+    if len(state.forms) > FAST_CACHE_MAX or len(state.words) > FAST_CACHE_MAX:
         state.forms.clear()
+        state.words.clear()
     if len(state.goals) > 4096:
         state.goals.clear()
     return state
@@ -704,44 +735,123 @@ class _VocabIndex:
         self.ngram_range = tuple(vectorizer.ngram_range)
         self.words: dict[str, tuple[int, ...]] = {}
 
+    def char_block(self, words: list[_Word], lens: list[int]) -> sp.csr_matrix:
+        """The ``char_wb`` TF-IDF rows of stories given as their words (``lens`` words per story).
+
+        Counts are (stories x distinct words) @ (distinct words x n-grams): sums of small
+        integers, exact in float64, so the same counts as scikit-learn's.
+        """
+        n_rows = len(lens)
+        ids = np.fromiter((w.id for w in words), dtype=np.int64, count=len(words))
+        uniq, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        indptr = [0]
+        indices: list[int] = []
+        for k in first.tolist():
+            w = words[k]
+            if w.char_owner is not self:
+                w.char_cols = self.char_wb(w.word)
+                w.char_owner = self
+            indices.extend(w.char_cols)
+            indptr.append(len(indices))
+        grams = sp.csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int32),
+                               np.asarray(indptr, dtype=np.int64)), shape=(len(uniq), self.n_features))
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.asarray(lens, dtype=np.int64))
+        per_story = sp.csr_matrix((np.ones(len(ids)), (rows, inverse.ravel())), shape=(n_rows, len(uniq)))
+        X = sp.csr_matrix(per_story @ grams)
+        X.sort_indices()
+        return self._tfidf(X)
+
     def char_wb(self, word: str) -> tuple[int, ...]:
         """Vocabulary columns of the ``char_wb`` n-grams of one whitespace-free word (as scikit-learn)."""
-        cols = self.words.get(word)
-        if cols is None:
-            if len(self.words) > FAST_CACHE_MAX:
-                self.words.clear()
-            min_n, max_n = self.ngram_range
-            vocab = self.vocab
-            w = " " + word + " "
-            w_len = len(w)
-            grams = []
-            for n in range(min_n, max_n + 1):
-                offset = 0
+        min_n, max_n = self.ngram_range
+        vocab = self.vocab
+        w = " " + word + " "
+        w_len = len(w)
+        grams = []
+        for n in range(min_n, max_n + 1):
+            offset = 0
+            grams.append(w[offset: offset + n])
+            while offset + n < w_len:
+                offset += 1
                 grams.append(w[offset: offset + n])
-                while offset + n < w_len:
-                    offset += 1
-                    grams.append(w[offset: offset + n])
-                if offset == 0:  # a short word (w_len < n) counts once
-                    break
-            cols = self.words[word] = tuple(vocab[g] for g in grams if g in vocab)
-        return cols
+            if offset == 0:  # a short word (w_len < n) counts once
+                break
+        return tuple(vocab[g] for g in grams if g in vocab)
+
+    def word_ngram_ids(self) -> tuple | None:
+        """For word n-grams up to bigrams: ``(token ids, unigram column per id, sorted bigram keys,
+        their columns, n_ids)`` so a batch's n-grams are found with numpy; ``None`` otherwise."""
+        if getattr(self, "_ngram_ids", False) is False:
+            lo, hi = self.ngram_range
+            self._ngram_ids = None
+            if lo >= 1 and hi <= 2:
+                tok: dict[str, int] = {}
+                split = [(t.split(" "), k) for t, k in self.vocab.items()]
+                for parts, _k in split:
+                    for t in parts:
+                        tok.setdefault(t, len(tok))
+                n = len(tok) + 1  # id len(tok): a token outside every n-gram
+                uni = np.full(n, -1, dtype=np.int64)
+                keys, cols = [], []
+                for parts, k in split:
+                    if len(parts) == 1:
+                        uni[tok[parts[0]]] = k
+                    else:
+                        keys.append(tok[parts[0]] * n + tok[parts[1]])
+                        cols.append(k)
+                order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+                self._ngram_ids = (tok, uni, np.asarray(keys, dtype=np.int64)[order],
+                                   np.asarray(cols, dtype=np.int64)[order], n)
+        return self._ngram_ids
+
+    def word_block(self, ids: list[int], lens: list[int]) -> sp.csr_matrix:
+        """The word TF-IDF rows of stories given as their token ids (:meth:`word_ngram_ids`)."""
+        _tok, uni, bkeys, bcols, n = self._ngram_ids
+        lo, hi = self.ngram_range
+        n_rows = len(lens)
+        ids_a = np.asarray(ids, dtype=np.int64)
+        lens_a = np.asarray(lens, dtype=np.int64)
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), lens_a)
+        all_rows, all_cols = [], []
+        if lo == 1:
+            c = uni[ids_a]
+            m = c >= 0
+            all_rows.append(rows[m])
+            all_cols.append(c[m])
+        if hi == 2 and len(ids_a) > 1 and len(bkeys):
+            keys = ids_a[:-1] * n + ids_a[1:]
+            same = rows[:-1] == rows[1:]
+            pos = np.searchsorted(bkeys, keys)
+            pos[pos >= len(bkeys)] = 0
+            m = same & (bkeys[pos] == keys)
+            all_rows.append(rows[:-1][m])
+            all_cols.append(bcols[pos[m]])
+        r = np.concatenate(all_rows) if all_rows else np.zeros(0, dtype=np.int64)
+        c = np.concatenate(all_cols) if all_cols else np.zeros(0, dtype=np.int64)
+        return self._count_rows(r, c, n_rows)
 
     def tfidf(self, cols: list[int], lens: list[int]) -> sp.csr_matrix:
         """The TF-IDF rows (``TfidfTransformer``: sublinear tf, idf, l2) of per-row column lists."""
         n_rows = len(lens)
-        nf = self.n_features
         rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.asarray(lens, dtype=np.int64))
-        key = rows * nf + np.asarray(cols, dtype=np.int64)
+        return self._count_rows(rows, np.asarray(cols, dtype=np.int64), n_rows)
+
+    def _count_rows(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> sp.csr_matrix:
+        nf = self.n_features
+        key = rows * nf + cols
         uniq, counts = np.unique(key, return_counts=True)
         r = uniq // nf
         indices = (uniq - r * nf).astype(np.int32)
         indptr = np.zeros(n_rows + 1, dtype=np.int32)
         np.cumsum(np.bincount(r, minlength=n_rows), out=indptr[1:])
-        data = counts.astype(np.float64)
+        return self._tfidf(sp.csr_matrix((counts.astype(np.float64), indices, indptr), shape=(n_rows, nf)))
+
+    def _tfidf(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        """Counts (canonical CSR, float64) to TF-IDF in place, as ``TfidfTransformer.transform``."""
+        data = X.data
         np.log(data, data)
         data += 1.0
-        data *= self.idf[indices]
-        X = sp.csr_matrix((data, indices, indptr), shape=(n_rows, nf))
+        data *= self.idf[X.indices]
         return normalize(X, norm="l2", copy=False)
 
 
@@ -921,7 +1031,8 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         return sp.hstack(parts, format="csr")
 
     def _fast_matrix(self, texts: Sequence[str], whys: Sequence[str], goals: Sequence[str],
-                     roles: Sequence[str], rule_values: Sequence[tuple] | None) -> sp.csr_matrix:
+                     roles: Sequence[str], rule_values: Sequence[tuple] | None, *,
+                     _strings: bool = False) -> sp.csr_matrix:
         """The feature matrix of fitted-model prediction, without pandas or sklearn's analyzers.
 
         Equal, entry for entry and bit for bit, to ``_features(frame, fit=False, reference=True)``
@@ -936,19 +1047,41 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         need_tokens = words_ix is not None or use_context
         w_cols: list[int] = []
         w_lens: list[int] = []
-        c_cols: list[int] = []
         c_lens: list[int] = []
         context = []
+        ngram_ids = None
         if words_ix is not None:
             vget = words_ix.vocab.get
             lo, hi = words_ix.ngram_range
+            ngram_ids = None if _strings else words_ix.word_ngram_ids()
+            if ngram_ids is not None:
+                tget = ngram_ids[0].get
+                unknown = ngram_ids[4] - 1
+                w_ids: list[int] = []
+                simple = True
+        wget = state.words.get
+        make_word = state.word
+        c_words: list[_Word] = []
         for text, why, goal, role in zip(texts, whys, goals, roles):
+            # the words of text + "\n" + why_significant, lowercased (as both analyzers see them)
+            t_words = [wget(w) or make_word(w) for w in text.lower().split()]
+            w_words = [wget(w) or make_word(w) for w in why.lower().split()] if why else []
+            if chars_ix is not None:
+                c_words += t_words
+                c_words += w_words
+                c_lens.append(len(t_words) + len(w_words))
             if need_tokens:
-                T = _form_records(text, state)
-                W = _form_records(why, state) if why else []
+                T = [r for word in t_words for r in word.recs]
+                W = [r for word in w_words for r in word.recs]
                 A = T + W if W else T
                 flags = _negated_records(A)
-            if words_ix is not None:
+            if ngram_ids is not None:
+                start = len(w_ids)
+                w_ids += [tget(r.negword if f else r.word, unknown) for r, f in zip(A, flags) if r.alnum]
+                w_lens.append(len(w_ids) - start)
+                if not simple or not all(r.simple for r in A if r.alnum):
+                    simple = False
+            elif words_ix is not None:
                 toks = [(r.negword if f else r.word) for r, f in zip(A, flags) if r.alnum]
                 if not all(r.simple for r in A if r.alnum):
                     toks = " ".join(toks).split()
@@ -965,20 +1098,18 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
                         if k is not None:
                             w_cols.append(k)
                 w_lens.append(len(w_cols) - start)
-            if chars_ix is not None:
-                start = len(c_cols)
-                char_wb = chars_ix.char_wb
-                for w in (text if not why else f"{text}\n{why}").lower().split():
-                    c_cols.extend(char_wb(w))
-                c_lens.append(len(c_cols) - start)
             if use_context:
                 context.append(_context_records(T, flags[: len(T)] if W else flags, W, goal, role, state))
         n_rows = len(texts)
         parts = []
-        if words_ix is not None:
+        if ngram_ids is not None and not simple:  # a lemma holding whitespace: the string path
+            return self._fast_matrix(texts, whys, goals, roles, rule_values, _strings=True)
+        if ngram_ids is not None:
+            parts.append(words_ix.word_block(w_ids, w_lens))
+        elif words_ix is not None:
             parts.append(words_ix.tfidf(w_cols, w_lens))
         if chars_ix is not None:
-            parts.append(chars_ix.tfidf(c_cols, c_lens))
+            parts.append(chars_ix.char_block(c_words, c_lens))
         blocks = []
         if use_context:
             blocks.append(np.array(context, dtype=np.float64).reshape(n_rows, len(CONTEXT_NAMES)))
