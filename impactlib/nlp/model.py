@@ -526,6 +526,8 @@ class _FastState:
         self.words: dict[str, _Word] = {}
         self.goals: dict[str, tuple] = {}
         self.next_id = 0
+        #: forms whose lemma holds whitespace (or is empty): the word n-grams then need the string path
+        self.not_simple = 0
 
     def word(self, w: str) -> _Word:
         """The cached :class:`_Word` of a lowercase whitespace-free word (made on first use)."""
@@ -535,6 +537,8 @@ class _FastState:
             r = forms.get(t)
             if r is None:
                 r = forms[t] = _Form(t, self.res)
+                if r.alnum and not r.simple:
+                    self.not_simple += 1
             recs.append(r)
         word = self.words[w] = _Word(w, self.next_id, tuple(recs))
         self.next_id += 1
@@ -552,22 +556,10 @@ def _fast_state() -> _FastState:
     if len(state.forms) > FAST_CACHE_MAX or len(state.words) > FAST_CACHE_MAX:
         state.forms.clear()
         state.words.clear()
+        state.not_simple = 0
     if len(state.goals) > 4096:
         state.goals.clear()
     return state
-
-
-def _form_records(text: str, state: _FastState) -> list[_Form]:
-    """The :class:`_Form` of every token of ``text`` (as :func:`_tokens`)."""
-    forms = state.forms
-    out = []
-    append = out.append
-    for w in _TOKEN.findall(text.lower()):
-        r = forms.get(w)
-        if r is None:
-            r = forms[w] = _Form(w, state.res)
-        append(r)
-    return out
 
 
 def _negated_records(R: Sequence[_Form]) -> list[bool]:
@@ -757,8 +749,9 @@ class _VocabIndex:
                                np.asarray(indptr, dtype=np.int64)), shape=(len(uniq), self.n_features))
         rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.asarray(lens, dtype=np.int64))
         per_story = sp.csr_matrix((np.ones(len(ids)), (rows, inverse.ravel())), shape=(n_rows, len(uniq)))
-        X = sp.csr_matrix(per_story @ grams)
-        X.sort_indices()
+        # the product's column indices are unsorted; CSR -> CSC -> CSR (two linear passes) sorts them
+        X = sp.csr_matrix((per_story @ grams).tocsc().tocsr())
+        X.sort_indices()  # no-op (already sorted); keeps the canonical-format flag set
         return self._tfidf(X)
 
     def char_wb(self, word: str) -> tuple[int, ...]:
@@ -1079,7 +1072,7 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
                 start = len(w_ids)
                 w_ids += [tget(r.negword if f else r.word, unknown) for r, f in zip(A, flags) if r.alnum]
                 w_lens.append(len(w_ids) - start)
-                if not simple or not all(r.simple for r in A if r.alnum):
+                if state.not_simple and simple and not all(r.simple for r in A if r.alnum):
                     simple = False
             elif words_ix is not None:
                 toks = [(r.negword if f else r.word) for r, f in zip(A, flags) if r.alnum]
