@@ -452,19 +452,21 @@ def _rule_features(values: list[tuple]) -> np.ndarray:
 # float operations in the same order, so the same probabilities bit for bit) without pandas
 # or scikit-learn's analyzers:
 #
-# * every story is tokenised once (text and why_significant); each lowercase form maps to a
-#   cached :class:`_Form` record holding its lemma and every lexical flag the context
-#   features use, so the context features are sums over records instead of set look-ups;
-# * the word TF-IDF block comes from direct look-ups of the (``neg_``-marked) lemma n-grams
-#   in the fitted vocabulary; the character block from the in-vocabulary ``char_wb``
-#   n-grams of each whitespace-separated word (cached per word);
+# * every story is split into lowercase whitespace-separated words once; each word maps to a
+#   cached :class:`_Word` holding the :class:`_Form` records of its tokens (lemma and every
+#   lexical flag the context features use) and its ``char_wb`` n-gram columns, so the context
+#   features are sums over records instead of set look-ups;
+# * the word TF-IDF block: token ids of the (``neg_``-marked) lemmas, unigram and bigram
+#   columns found with numpy (a string path remains for n > 2 and for lemmas holding whitespace);
+#   the character block: (stories x words) @ (words x n-grams), exact integer counts;
 # * counts become TF-IDF with the same operations as scikit-learn's ``TfidfTransformer``
-#   (``log(tf) + 1``, times idf, :func:`sklearn.preprocessing.normalize` l2).
+#   (``log(tf) + 1``, times idf, :func:`sklearn.preprocessing.normalize` l2), on CSR matrices
+#   with sorted indices, as scikit-learn's.
 #
 # Caches are bounded (:data:`FAST_CACHE_MAX` entries, cleared when full) and rebuilt when the
 # lexical resources or the fitted vectorizers change.
 
-#: Largest number of cached word forms (and of cached words per character vocabulary).
+#: Largest number of cached token forms and of cached words (each cache is cleared when full).
 FAST_CACHE_MAX = 200_000
 
 
@@ -717,7 +719,7 @@ def _context_records(T: list[_Form], t_neg: Sequence[bool], W: list[_Form], goal
 
 
 class _VocabIndex:
-    """Plain-int look-up of a fitted vectorizer's vocabulary (and, for ``char_wb``, a per-word cache)."""
+    """Plain-int look-up of a fitted vectorizer's vocabulary, its idf, and the batch TF-IDF builders."""
 
     def __init__(self, vectorizer: TfidfVectorizer) -> None:
         self.vectorizer = vectorizer
@@ -725,7 +727,6 @@ class _VocabIndex:
         self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         self.n_features = len(self.idf)
         self.ngram_range = tuple(vectorizer.ngram_range)
-        self.words: dict[str, tuple[int, ...]] = {}
 
     def char_block(self, words: list[_Word], lens: list[int]) -> sp.csr_matrix:
         """The ``char_wb`` TF-IDF rows of stories given as their words (``lens`` words per story).
