@@ -329,6 +329,8 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
 # input handling
 # ---------------------------------------------------------------------------
 def _str(value: Any) -> str:
+    if type(value) is str:  # the common case first (same result as the checks below)
+        return value
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
@@ -864,6 +866,8 @@ def _rule_pair(value: Any, confidence: Any) -> tuple[str, float | None]:
     """``(value, confidence)`` of one rule cell pair, as :func:`_rule_values` reads it."""
     v = _str(value)
     c = confidence
+    if type(c) is float:  # the engine's case: the same result as the general path below
+        return v, (None if math.isnan(c) else c)
     try:
         c = float(c) if c is not None and _str(c) != "" else None
     except (TypeError, ValueError):
