@@ -417,3 +417,104 @@ def test_heldout_story_ids_leaves_out_what_the_model_was_trained_on():
     assert heldout_story_ids(Project(), model=None) == list(Project.stories["story_id"])
     Project.synthetic = True  # the sample project: the rules were developed on all of it
     assert heldout_story_ids(Project()) == []
+
+
+# ---------------------------------------------------------------------------
+# the prediction fast path equals the reference feature code, bit for bit
+# ---------------------------------------------------------------------------
+_TRICKY = [
+    # negation running from the text into why_significant; sigma, non-breaking and other spaces
+    {"text": "Ik ben niet", "why_significant": "eenzaam meer want blij", "activity_goal": GOAL},
+    {"text": "ΟΔΟΣ niet blij  \t\u00a0 x\u2003y", "why_significant": "Σ", "activity_goal": ""},
+    {"text": "...!!", "why_significant": "", "storyteller_role": " Ouder "},
+    {"text": "_a __ 12 'x it’s d'r (buren) vrijwilligers; school", "why_significant": "?", "activity_goal": SCHOOL},
+    {"text": "İstanbul ﬁne straße", "why_significant": None, "storyteller_role": "deelnemer"},
+    {"text": "niet", "why_significant": "niet niet goed slecht weinig blij"},
+    {"text": "Mijn buurvrouw heeft minder zorgen, doordat haar zoon nu naar school gaat. Niet slecht!",
+     "why_significant": "De vrijwilligers waren ook blij.", "activity_goal": GOAL, "storyteller_role": "vrijwilliger"},
+]
+
+
+def _assert_same_matrix(a, b):
+    a, b = a.tocsr(), b.tocsr()
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.data, b.data)  # exact, not approximately
+
+
+@pytest.mark.parametrize("params", [
+    dict(use_rules=False),
+    dict(use_rules=False, use_char=False, dimension_features=True),
+    dict(use_rules=False, use_context=False, word_ngram_range=(1, 3), char_ngram_range=(2, 4), char_min_df=1),
+    dict(use_rules=False, use_words=False, use_context=False, char_max_features=50),
+    dict(use_rules=False, use_char=False, word_ngram_range=(2, 2)),
+])
+def test_fast_features_equal_reference(data, params):
+    from impactlib.nlp.model import _as_frame
+
+    X, y = data
+    m = ImpactModel(**params).fit(X, y)
+    for records in (X, pd.DataFrame(_TRICKY)):
+        frame = _as_frame(records)
+        _assert_same_matrix(m._features(frame, fit=False), m._features(frame, fit=False, reference=True))
+
+
+def test_fast_features_equal_reference_default_model():
+    from impactlib.nlp.model import _as_frame
+
+    m = load_model()
+    frame = _as_frame(pd.DataFrame(_TRICKY).assign(
+        rules_valence=["positive", "", "negative", "positive", "", "negative", "positive"],
+        rules_valence_confidence=[0.8, None, 0.7, float("nan"), None, 0.6, 0.9],
+        rules_intentionality="intended", rules_intentionality_confidence=0.65,
+        rules_directness=["direct", "indirect", "", "direct", "direct", "", "indirect"],
+        rules_directness_confidence=[0.9, 0.6, None, "0.7", "", None, 0.55]))
+    _assert_same_matrix(m._features(frame, fit=False), m._features(frame, fit=False, reference=True))
+    # the string path for word n-grams (used when a lemma holds whitespace) gives the same matrix
+    args = ([str(t) for t in frame["text"]], list(frame["why_significant"]), list(frame["activity_goal"]),
+            list(frame["storyteller_role"]))
+    from impactlib.nlp.model import _rule_values
+
+    rules = _rule_values(frame)
+    _assert_same_matrix(m._fast_matrix(*args, rules), m._fast_matrix(*args, rules, _strings=True))
+
+
+def test_refine_rows_uses_engine_rows_without_rerunning_rules(monkeypatch):
+    from impactlib.nlp import model as mm
+
+    m = load_model()
+    records = [dict(r, story_id=f"T{i}") for i, r in enumerate(_TRICKY)]
+    rows = [{"story_id": r["story_id"], "valence": "positive", "intentionality": "intended", "directness": "",
+             "valence_confidence": 0.8, "intentionality_confidence": 0.6, "directness_confidence": None,
+             "evidence": "regels"} for r in records]
+    # the reference: proba_rows of a DataFrame carrying the rule values as columns
+    frame = pd.DataFrame(records)
+    for d in DIMENSIONS:
+        frame[f"rules_{d}"] = [r[d] for r in rows]
+        frame[f"rules_{d}_confidence"] = [r[f"{d}_confidence"] for r in rows]
+    expected = m.proba_rows(frame)
+
+    def boom(*a, **k):
+        raise AssertionError("refine_rows must not re-run the rule engine")
+
+    monkeypatch.setattr(mm, "_rule_engine", boom)
+    out = m.refine_rows(records, rows)
+    for row, proba, rule in zip(out, expected, rows):
+        combined = combine(rule, proba, weight=m.combine_weight, override_below=m.combine_override_below)
+        for d in DIMENSIONS:
+            assert row[d] == combined[d] and row[f"{d}_confidence"] == combined[f"{d}_confidence"]
+        assert row["evidence"].startswith("regels; model: ")
+
+
+def test_fast_path_caches_are_bounded(monkeypatch, data):
+    from impactlib.nlp import model as mm
+
+    X, y = data
+    m = ImpactModel(use_rules=False).fit(X, y)
+    monkeypatch.setattr(mm, "FAST_CACHE_MAX", 5)
+    before = m.predict_proba(X)
+    again = m.predict_proba(X)  # the caches were cleared in between; same numbers
+    for a, b in zip(before, again):
+        np.testing.assert_array_equal(a, b)
+    assert len(mm._fast_state().forms) == 0  # more than FAST_CACHE_MAX forms: cleared before the next batch

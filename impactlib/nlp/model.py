@@ -59,6 +59,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score
+from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from impactlib.errors import ModelError
@@ -328,6 +329,8 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
 # input handling
 # ---------------------------------------------------------------------------
 def _str(value: Any) -> str:
+    if type(value) is str:  # the common case first (same result as the checks below)
+        return value
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
@@ -411,20 +414,14 @@ def _rule_values(frame: pd.DataFrame) -> list[tuple]:
     """Per story ``(value, confidence)`` pairs per dimension from X's ``rules_*`` columns or the engine."""
     have = all(f"rules_{d}" in frame.columns for d in DIMENSIONS)
     if have:
-        out = []
-        for i in range(len(frame)):
-            row = []
-            for d in DIMENSIONS:
-                v = _str(frame[f"rules_{d}"].iloc[i])
-                c = frame[f"rules_{d}_confidence"].iloc[i] if f"rules_{d}_confidence" in frame.columns else None
-                try:
-                    c = float(c) if c is not None and _str(c) != "" else None
-                except (TypeError, ValueError):
-                    c = None
-                row.append((v, c if c is not None and not math.isnan(c) else None))
-            out.append(tuple(row))
-        return out
-    keys = [tuple(frame[c].iloc[i] for c in ("text", *CONTEXT_FIELDS)) for i in range(len(frame))]
+        n = len(frame)
+        columns = []
+        for d in DIMENSIONS:
+            conf = f"rules_{d}_confidence"
+            columns.append((frame[f"rules_{d}"].tolist(),
+                            frame[conf].tolist() if conf in frame.columns else [None] * n))
+        return [tuple(_rule_pair(values[i], confs[i]) for values, confs in columns) for i in range(n)]
+    keys = list(zip(*(frame[c].tolist() for c in ("text", *CONTEXT_FIELDS))))
     todo = [i for i, k in enumerate(keys) if k not in _RULE_CACHE]
     if todo:
         records = [dict(zip(("text", *CONTEXT_FIELDS), keys[i]), story_id=str(i)) for i in todo]
@@ -447,6 +444,435 @@ def _rule_features(values: list[tuple]) -> np.ndarray:
             else:
                 out[i, len(DIMENSIONS) + j] = 1.0
     return out
+
+
+# ---------------------------------------------------------------------------
+# the prediction fast path
+# ---------------------------------------------------------------------------
+# Prediction (``predict_proba``, ``refine_rows``) builds exactly the matrix of the reference
+# feature code (``ImpactModel._features(..., reference=True)``: same entries, same order, same
+# float operations in the same order, so the same probabilities bit for bit) without pandas
+# or scikit-learn's analyzers:
+#
+# * every story is split into lowercase whitespace-separated words once; each word maps to a
+#   cached :class:`_Word` holding the :class:`_Form` records of its tokens (lemma and every
+#   lexical flag the context features use) and its ``char_wb`` n-gram columns, so the context
+#   features are sums over records instead of set look-ups;
+# * the word TF-IDF block: token ids of the (``neg_``-marked) lemmas, unigram and bigram
+#   columns found with numpy (a string path remains for n > 2 and for lemmas holding whitespace);
+#   the character block: (stories x words) @ (words x n-grams), exact integer counts;
+# * counts become TF-IDF with the same operations as scikit-learn's ``TfidfTransformer``
+#   (``log(tf) + 1``, times idf, :func:`sklearn.preprocessing.normalize` l2), on CSR matrices
+#   with sorted indices, as scikit-learn's.
+#
+# Caches are bounded (:data:`FAST_CACHE_MAX` entries, cleared when full) and rebuilt when the
+# lexical resources or the fitted vectorizers change.
+
+#: Largest number of cached token forms and of cached words (each cache is cleared when full).
+FAST_CACHE_MAX = 200_000
+
+
+class _Form:
+    """One lowercase token form with its lemma and the lexical flags of the context features."""
+
+    __slots__ = ("form", "lemma", "alnum", "word", "negword", "simple", "scope_end", "negator", "pol", "dec",
+                 "side", "outcome", "actor", "actor_any", "chain", "first", "third", "clusters", "phrases")
+
+    def __init__(self, form: str, res: Mapping[str, Any]) -> None:
+        alnum = form[0].isalnum()
+        lemma = _lemma(form) if alnum else form
+        self.form = form
+        self.lemma = lemma
+        self.alnum = alnum
+        self.word = lemma
+        self.negword = "neg_" + lemma
+        # the word documents are split on whitespace: a lemma is one token unless it holds some
+        self.simple = lemma.split() == [lemma]
+        self.scope_end = form in _SCOPE_END
+        self.negator = form in res["negators"]
+        p = res["polarity"].get(form)
+        self.pol = res["polarity"].get(lemma) if p is None else p
+        self.dec = lemma in res["decreasers"]
+        self.side = form in res["side"] or lemma in res["side"]
+        self.outcome = lemma in res["outcome"]
+        actor_of = res["actor_of"]
+        self.actor = actor_of.get(lemma) or actor_of.get(form)
+        self.actor_any = lemma in actor_of or form in actor_of
+        self.chain = form in res["chain"]
+        self.first = form in res["first"]
+        self.third = form in res["third"]
+        self.clusters = frozenset(c for c, words in res["clusters"].items() if lemma in words or form in words)
+        starts = res["side_phrase_starts"]
+        self.phrases = starts.get(form, ()) or starts.get(lemma, ())
+
+
+class _Word:
+    """One lowercase whitespace-separated word: its tokens' :class:`_Form` records (the
+    token pattern never matches across whitespace, so a text's tokens are its words' tokens)
+    and, per character vocabulary, the columns of its ``char_wb`` n-grams."""
+
+    __slots__ = ("word", "id", "recs", "char_owner", "char_cols")
+
+    def __init__(self, word: str, wid: int, recs: tuple) -> None:
+        self.word = word
+        self.id = wid
+        self.recs = recs
+        self.char_owner = None
+        self.char_cols: tuple[int, ...] = ()
+
+
+class _FastState:
+    """The caches of the fast path for one set of lexical resources."""
+
+    def __init__(self, res: Mapping[str, Any]) -> None:
+        self.res = res
+        self.forms: dict[str, _Form] = {}
+        self.words: dict[str, _Word] = {}
+        self.goals: dict[str, tuple] = {}
+        self.next_id = 0
+        #: forms whose lemma holds whitespace (or is empty): the word n-grams then need the string path
+        self.not_simple = 0
+
+    def word(self, w: str) -> _Word:
+        """The cached :class:`_Word` of a lowercase whitespace-free word (made on first use)."""
+        forms = self.forms
+        recs = []
+        for t in _TOKEN.findall(w):
+            r = forms.get(t)
+            if r is None:
+                r = forms[t] = _Form(t, self.res)
+                if r.alnum and not r.simple:
+                    self.not_simple += 1
+            recs.append(r)
+        word = self.words[w] = _Word(w, self.next_id, tuple(recs))
+        self.next_id += 1
+        return word
+
+
+_FAST: list = [None]
+
+
+def _fast_state() -> _FastState:
+    res = _resources()
+    state = _FAST[0]
+    if state is None or state.res is not res:
+        state = _FAST[0] = _FastState(res)
+    if len(state.forms) > FAST_CACHE_MAX or len(state.words) > FAST_CACHE_MAX:
+        state.forms.clear()
+        state.words.clear()
+        state.not_simple = 0
+    if len(state.goals) > 4096:
+        state.goals.clear()
+    return state
+
+
+def _negated_records(R: Sequence[_Form]) -> list[bool]:
+    """:func:`_negated` over records."""
+    flags = [False] * len(R)
+    left = 0
+    for i, r in enumerate(R):
+        if r.scope_end:
+            left = 0
+            continue
+        if r.negator:
+            left = 3
+            continue
+        if left:
+            flags[i] = True
+            left -= 1
+    return flags
+
+
+def _polarity_records(R: Sequence[_Form], neg_flags: Sequence[bool]) -> tuple:
+    """:func:`_polarity_counts` over records (same sums in the same order)."""
+    pos = neg = pos_n = neg_n = neg_dec = pos_dec = 0.0
+    n_negators = 0
+    n = len(R)
+    for i, r in enumerate(R):
+        if r.negator:
+            n_negators += 1
+        p = r.pol
+        if p is None:
+            continue
+        decreased = False
+        for j in range(max(0, i - 2), min(n, i + 3)):
+            if j != i and R[j].dec:
+                decreased = True
+                break
+        if neg_flags[i]:
+            if p > 0:
+                pos_n += p
+            else:
+                neg_n += -p
+        elif decreased:
+            if p > 0:
+                pos_dec += p
+            else:
+                neg_dec += -p
+        elif p > 0:
+            pos += p
+        else:
+            neg += -p
+    return pos, neg, pos_n, neg_n, neg_dec, pos_dec, n_negators
+
+
+def _goal_info(goal: str, state: _FastState) -> tuple:
+    """``(goal content words, goal clusters, goal cluster words, other cluster words)`` of a goal."""
+    info = state.goals.get(goal)
+    if info is None:
+        res = state.res
+        goal_toks = _goal_tokens(goal) if goal else []
+        goal_content = frozenset(_content((l for f, l in goal_toks), res["stop"]))
+        goal_all = {l for f, l in goal_toks} | {f for f, l in goal_toks}
+        goal_clusters = frozenset(c for c, words in res["clusters"].items() if goal_all & words)
+        words = _cluster_words(goal_clusters) if goal_clusters else (frozenset(), frozenset())
+        info = state.goals[goal] = (goal_content, goal_clusters, words[0], words[1])
+    return info
+
+
+def _context_records(T: list[_Form], t_neg: Sequence[bool], W: list[_Form], goal: str, role: str,
+                     state: _FastState) -> list[float]:
+    """:func:`_context_vector` from the records of the text (``T``, with its negation flags)
+    and of why_significant (``W``): the same numbers from the same operations."""
+    res = state.res
+    A = [r for r in T if r.alnum]
+    n = max(1, len(A))
+    lg = math.log1p
+    pos, neg, pos_n, neg_n, neg_dec, pos_dec, n_neg = _polarity_records(T, t_neg)
+    good = pos + neg_n + neg_dec
+    bad = neg + pos_n + pos_dec
+    if W:
+        wp, wn, wpn, wnn, wnd, wpd, _ = _polarity_records(W, _negated_records(W))
+    else:
+        wp, wn, wpn, wnn, wnd, wpd = 0, 0, 0, 0, 0, 0
+    why_good, why_bad = wp + wnn + wnd, wn + wpn + wpd
+
+    goal_content, goal_clusters, goal_words, other_words = _goal_info(goal, state)
+    if goal_content:
+        lemma_set = {r.lemma for r in A}
+        lemma_set.update(r.form for r in A)
+        n_hits = len(goal_content & lemma_set)
+        overlap = n_hits / len(goal_content)
+    else:
+        n_hits = 0
+        overlap = 0.0
+    cl_overlap = 0.0
+    on_goal = off_goal = 0
+    if goal_clusters:
+        text_clusters: set = set()
+        for r in A:
+            if r.clusters:
+                text_clusters |= r.clusters
+        cl_overlap = len(goal_clusters & text_clusters) / len(goal_clusters)
+        on_goal = sum(1 for r in A if r.lemma in goal_words)
+        off_goal = sum(1 for r in A if r.lemma in other_words)
+    on_share = on_goal / (on_goal + off_goal) if on_goal + off_goal else 0.5
+    side = sum(1 for r in T if r.side)
+    n_a = len(A)
+    for i, r in enumerate(A):
+        for phrase in r.phrases:
+            k = len(phrase)
+            if i + k <= n_a and all(A[i + j].lemma == phrase[j] or A[i + j].form == phrase[j]
+                                    for j in range(1, k)):
+                side += 1
+    outcome = sum(1 for r in A if r.outcome)
+    if goal_content and W:
+        why_lemmas = {r.lemma for r in W}
+        why_lemmas.update(r.form for r in W)
+        why_overlap = len(goal_content & why_lemmas) / len(goal_content)
+    else:
+        why_overlap = 0.0
+    why_side = sum(1 for r in W if r.side)
+    why_others = sum(1 for r in W if r.actor_any)
+    why_first = sum(1 for r in W if r.first)
+
+    groups = [0] * len(_GROUPS)
+    chain = first = third = 0
+    for r in A:
+        hit = r.actor
+        if hit:
+            for g in hit:
+                groups[g] += 1
+        if r.chain:
+            chain += 1
+        if r.first:
+            first += 1
+        if r.third:
+            third += 1
+    first = first / n
+    third = third / n
+    rl = (role or "").strip().lower()
+    role_part = float(rl in res["participant_roles"])
+    role_other = float(rl in res["other_roles"])
+    role_pc = float(rl in {"ouder", "mantelzorger", "partner", "familielid"})
+    role_missing = float(not rl)
+
+    return [
+        lg(pos), lg(neg), lg(pos_n), lg(neg_n), lg(neg_dec), lg(pos_dec),
+        (good - bad) / (1.0 + good + bad), lg(n_neg), lg(why_good), lg(why_bad),
+        (why_good - why_bad) / (1.0 + why_good + why_bad),
+        overlap, lg(n_hits), cl_overlap, lg(side), lg(outcome), why_overlap, float(not goal_content),
+        lg(on_goal), lg(off_goal), on_share,
+        lg(why_side), lg(why_others), lg(why_first),
+        *(lg(c) for c in groups), lg(chain), first * 10.0, third * 10.0,
+        role_part, role_other, role_pc, role_missing,
+        math.log10(n + 1.0),
+    ]
+
+
+class _VocabIndex:
+    """Plain-int look-up of a fitted vectorizer's vocabulary, its idf, and the batch TF-IDF builders."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self.vectorizer = vectorizer
+        self.vocab = {t: int(k) for t, k in vectorizer.vocabulary_.items()}
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self.n_features = len(self.idf)
+        self.ngram_range = tuple(vectorizer.ngram_range)
+
+    def char_block(self, words: list[_Word], lens: list[int]) -> sp.csr_matrix:
+        """The ``char_wb`` TF-IDF rows of stories given as their words (``lens`` words per story).
+
+        Counts are (stories x distinct words) @ (distinct words x n-grams): sums of small
+        integers, exact in float64, so the same counts as scikit-learn's.
+        """
+        n_rows = len(lens)
+        ids = np.fromiter((w.id for w in words), dtype=np.int64, count=len(words))
+        uniq, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        indptr = [0]
+        indices: list[int] = []
+        for k in first.tolist():
+            w = words[k]
+            if w.char_owner is not self:
+                w.char_cols = self.char_wb(w.word)
+                w.char_owner = self
+            indices.extend(w.char_cols)
+            indptr.append(len(indices))
+        grams = sp.csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int32),
+                               np.asarray(indptr, dtype=np.int64)), shape=(len(uniq), self.n_features))
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.asarray(lens, dtype=np.int64))
+        per_story = sp.csr_matrix((np.ones(len(ids)), (rows, inverse.ravel())), shape=(n_rows, len(uniq)))
+        # the product's column indices are unsorted; CSR -> CSC -> CSR (two linear passes) sorts them
+        X = sp.csr_matrix((per_story @ grams).tocsc().tocsr())
+        X.sort_indices()  # no-op (already sorted); keeps the canonical-format flag set
+        return self._tfidf(X)
+
+    def char_wb(self, word: str) -> tuple[int, ...]:
+        """Vocabulary columns of the ``char_wb`` n-grams of one whitespace-free word (as scikit-learn)."""
+        min_n, max_n = self.ngram_range
+        vocab = self.vocab
+        w = " " + word + " "
+        w_len = len(w)
+        grams = []
+        for n in range(min_n, max_n + 1):
+            offset = 0
+            grams.append(w[offset: offset + n])
+            while offset + n < w_len:
+                offset += 1
+                grams.append(w[offset: offset + n])
+            if offset == 0:  # a short word (w_len < n) counts once
+                break
+        return tuple(vocab[g] for g in grams if g in vocab)
+
+    def word_ngram_ids(self) -> tuple | None:
+        """For word n-grams up to bigrams: ``(token ids, unigram column per id, sorted bigram keys,
+        their columns, n_ids)`` so a batch's n-grams are found with numpy; ``None`` otherwise."""
+        if getattr(self, "_ngram_ids", False) is False:
+            lo, hi = self.ngram_range
+            self._ngram_ids = None
+            if lo >= 1 and hi <= 2:
+                tok: dict[str, int] = {}
+                split = [(t.split(" "), k) for t, k in self.vocab.items()]
+                for parts, _k in split:
+                    for t in parts:
+                        tok.setdefault(t, len(tok))
+                n = len(tok) + 1  # id len(tok): a token outside every n-gram
+                uni = np.full(n, -1, dtype=np.int64)
+                keys, cols = [], []
+                for parts, k in split:
+                    if len(parts) == 1:
+                        uni[tok[parts[0]]] = k
+                    else:
+                        keys.append(tok[parts[0]] * n + tok[parts[1]])
+                        cols.append(k)
+                order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+                self._ngram_ids = (tok, uni, np.asarray(keys, dtype=np.int64)[order],
+                                   np.asarray(cols, dtype=np.int64)[order], n)
+        return self._ngram_ids
+
+    def word_block(self, ids: list[int], lens: list[int]) -> sp.csr_matrix:
+        """The word TF-IDF rows of stories given as their token ids (:meth:`word_ngram_ids`)."""
+        _tok, uni, bkeys, bcols, n = self._ngram_ids
+        lo, hi = self.ngram_range
+        n_rows = len(lens)
+        ids_a = np.asarray(ids, dtype=np.int64)
+        lens_a = np.asarray(lens, dtype=np.int64)
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), lens_a)
+        all_rows, all_cols = [], []
+        if lo == 1:
+            c = uni[ids_a]
+            m = c >= 0
+            all_rows.append(rows[m])
+            all_cols.append(c[m])
+        if hi == 2 and len(ids_a) > 1 and len(bkeys):
+            keys = ids_a[:-1] * n + ids_a[1:]
+            same = rows[:-1] == rows[1:]
+            pos = np.searchsorted(bkeys, keys)
+            pos[pos >= len(bkeys)] = 0
+            m = same & (bkeys[pos] == keys)
+            all_rows.append(rows[:-1][m])
+            all_cols.append(bcols[pos[m]])
+        r = np.concatenate(all_rows) if all_rows else np.zeros(0, dtype=np.int64)
+        c = np.concatenate(all_cols) if all_cols else np.zeros(0, dtype=np.int64)
+        return self._count_rows(r, c, n_rows)
+
+    def tfidf(self, cols: list[int], lens: list[int]) -> sp.csr_matrix:
+        """The TF-IDF rows (``TfidfTransformer``: sublinear tf, idf, l2) of per-row column lists."""
+        n_rows = len(lens)
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.asarray(lens, dtype=np.int64))
+        return self._count_rows(rows, np.asarray(cols, dtype=np.int64), n_rows)
+
+    def _count_rows(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> sp.csr_matrix:
+        nf = self.n_features
+        key = rows * nf + cols
+        uniq, counts = np.unique(key, return_counts=True)
+        r = uniq // nf
+        indices = (uniq - r * nf).astype(np.int32)
+        indptr = np.zeros(n_rows + 1, dtype=np.int32)
+        np.cumsum(np.bincount(r, minlength=n_rows), out=indptr[1:])
+        return self._tfidf(sp.csr_matrix((counts.astype(np.float64), indices, indptr), shape=(n_rows, nf)))
+
+    def _tfidf(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        """Counts (canonical CSR, float64) to TF-IDF in place, as ``TfidfTransformer.transform``."""
+        data = X.data
+        np.log(data, data)
+        data += 1.0
+        data *= self.idf[X.indices]
+        return normalize(X, norm="l2", copy=False)
+
+
+def _vocab_index(model: "ImpactModel", attr: str) -> _VocabIndex | None:
+    vec = getattr(model, attr, None)
+    if vec is None:
+        return None
+    cache = model.__dict__.setdefault("_vocab_index", {})
+    index = cache.get(attr)
+    if index is None or index.vectorizer is not vec:
+        index = cache[attr] = _VocabIndex(vec)
+    return index
+
+
+def _rule_pair(value: Any, confidence: Any) -> tuple[str, float | None]:
+    """``(value, confidence)`` of one rule cell pair, as :func:`_rule_values` reads it."""
+    v = _str(value)
+    c = confidence
+    if type(c) is float:  # the engine's case: the same result as the general path below
+        return v, (None if math.isnan(c) else c)
+    try:
+        c = float(c) if c is not None and _str(c) != "" else None
+    except (TypeError, ValueError):
+        c = None
+    return v, (c if c is not None and not math.isnan(c) else None)
 
 
 # ---------------------------------------------------------------------------
@@ -569,7 +995,16 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
             return None
         return np.hstack(blocks)
 
-    def _features(self, frame: pd.DataFrame, *, fit: bool) -> sp.csr_matrix:
+    def _features(self, frame: pd.DataFrame, *, fit: bool, reference: bool = False) -> sp.csr_matrix:
+        """The feature matrix of ``frame``; ``fit`` fits the vectorizers and the standardisation.
+
+        Without ``fit`` (and unless ``reference``) the matrix comes from :meth:`_fast_matrix`,
+        which gives the same matrix as this reference code, faster.
+        """
+        if not fit and not reference and len(frame):
+            return self._fast_matrix(frame["text"].tolist(), frame["why_significant"].tolist(),
+                                     frame["activity_goal"].tolist(), frame["storyteller_role"].tolist(),
+                                     _rule_values(frame) if self.use_rules else None)
         words, chars = self._docs(frame)
         parts = []
         if fit:
@@ -589,6 +1024,97 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
             else:
                 self.context_mean_ = self.context_scale_ = None
         if dense is not None:
+            z = (dense - self.context_mean_) / self.context_scale_ * float(self.context_weight)
+            parts.append(sp.csr_matrix(z))
+        return sp.hstack(parts, format="csr")
+
+    def _fast_matrix(self, texts: Sequence[str], whys: Sequence[str], goals: Sequence[str],
+                     roles: Sequence[str], rule_values: Sequence[tuple] | None, *,
+                     _strings: bool = False) -> sp.csr_matrix:
+        """The feature matrix of fitted-model prediction, without pandas or sklearn's analyzers.
+
+        Equal, entry for entry and bit for bit, to ``_features(frame, fit=False, reference=True)``
+        of the same stories (see the comment above :class:`_Form`).  The inputs are plain
+        strings (``""`` when missing) and, with ``use_rules``, the ``(value, confidence)``
+        pairs per dimension of :func:`_rule_values`.
+        """
+        state = _fast_state()
+        words_ix = _vocab_index(self, "word_vectorizer_")
+        chars_ix = _vocab_index(self, "char_vectorizer_")
+        use_context = self.use_context
+        need_tokens = words_ix is not None or use_context
+        w_cols: list[int] = []
+        w_lens: list[int] = []
+        c_lens: list[int] = []
+        context = []
+        ngram_ids = None
+        if words_ix is not None:
+            vget = words_ix.vocab.get
+            lo, hi = words_ix.ngram_range
+            ngram_ids = None if _strings else words_ix.word_ngram_ids()
+            if ngram_ids is not None:
+                tget = ngram_ids[0].get
+                unknown = ngram_ids[4] - 1
+                w_ids: list[int] = []
+                simple = True
+        wget = state.words.get
+        make_word = state.word
+        c_words: list[_Word] = []
+        for text, why, goal, role in zip(texts, whys, goals, roles):
+            # the words of text + "\n" + why_significant, lowercased (as both analyzers see them)
+            t_words = [wget(w) or make_word(w) for w in text.lower().split()]
+            w_words = [wget(w) or make_word(w) for w in why.lower().split()] if why else []
+            if chars_ix is not None:
+                c_words += t_words
+                c_words += w_words
+                c_lens.append(len(t_words) + len(w_words))
+            if need_tokens:
+                T = [r for word in t_words for r in word.recs]
+                W = [r for word in w_words for r in word.recs]
+                A = T + W if W else T
+                flags = _negated_records(A)
+            if ngram_ids is not None:
+                start = len(w_ids)
+                w_ids += [tget(r.negword if f else r.word, unknown) for r, f in zip(A, flags) if r.alnum]
+                w_lens.append(len(w_ids) - start)
+                if state.not_simple and simple and not all(r.simple for r in A if r.alnum):
+                    simple = False
+            elif words_ix is not None:
+                toks = [(r.negword if f else r.word) for r, f in zip(A, flags) if r.alnum]
+                if not all(r.simple for r in A if r.alnum):
+                    toks = " ".join(toks).split()
+                start = len(w_cols)
+                for n in range(lo, hi + 1):
+                    if n == 1:
+                        grams = toks
+                    elif n == 2:
+                        grams = [a + " " + b for a, b in zip(toks, toks[1:])]
+                    else:
+                        grams = [" ".join(toks[i: i + n]) for i in range(len(toks) - n + 1)]
+                    for g in grams:
+                        k = vget(g)
+                        if k is not None:
+                            w_cols.append(k)
+                w_lens.append(len(w_cols) - start)
+            if use_context:
+                context.append(_context_records(T, flags[: len(T)] if W else flags, W, goal, role, state))
+        n_rows = len(texts)
+        parts = []
+        if ngram_ids is not None and not simple:  # a lemma holding whitespace: the string path
+            return self._fast_matrix(texts, whys, goals, roles, rule_values, _strings=True)
+        if ngram_ids is not None:
+            parts.append(words_ix.word_block(w_ids, w_lens))
+        elif words_ix is not None:
+            parts.append(words_ix.tfidf(w_cols, w_lens))
+        if chars_ix is not None:
+            parts.append(chars_ix.char_block(c_words, c_lens))
+        blocks = []
+        if use_context:
+            blocks.append(np.array(context, dtype=np.float64).reshape(n_rows, len(CONTEXT_NAMES)))
+        if self.use_rules:
+            blocks.append(_rule_features(list(rule_values)))
+        if blocks:
+            dense = np.hstack(blocks)
             z = (dense - self.context_mean_) / self.context_scale_ * float(self.context_weight)
             parts.append(sp.csr_matrix(z))
         return sp.hstack(parts, format="csr")
@@ -731,13 +1257,13 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
     # -- engine integration ------------------------------------------------
     def proba_rows(self, X: Any) -> list[dict[str, dict[str, float]]]:
         """Per story ``{dimension: {value: probability}}`` (plain dicts, for :func:`combine`)."""
-        probas = self.predict_proba(X)
+        return self._proba_dicts(self.predict_proba(X))
+
+    def _proba_dicts(self, probas: list[np.ndarray]) -> list[dict[str, dict[str, float]]]:
         n = probas[0].shape[0] if probas else 0
-        return [
-            {d: {str(c): float(p[i, k]) for k, c in enumerate(cls)}
-             for d, cls, p in zip(self.dimensions_, self.classes_, probas)}
-            for i in range(n)
-        ]
+        per_dim = [(d, [str(c) for c in cls], p.tolist())
+                   for d, cls, p in zip(self.dimensions_, self.classes_, probas)]
+        return [{d: dict(zip(names, rows[i])) for d, names, rows in per_dim} for i in range(n)]
 
     def refine_rows(self, records: Sequence[Mapping[str, Any]], story_rows: Sequence[Mapping[str, Any]]) -> list[dict]:
         """Combine the rule engine's story rows with the model (the engine's hook).
@@ -766,11 +1292,18 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
                if _str(rec.get("text")).strip() and any(_str(story_rows[i].get(d)) for d in DIMENSIONS)]
         if not idx:
             return out
-        frame = _as_frame([records[i] for i in idx])
-        for d in DIMENSIONS:
-            frame[f"rules_{d}"] = [_str(story_rows[i].get(d)) for i in idx]
-            frame[f"rules_{d}_confidence"] = [story_rows[i].get(f"{d}_confidence") for i in idx]
-        probas = self.proba_rows(frame)
+        # the story fields and the engine's rule values go straight to the fast feature path
+        # (the same matrix as proba_rows of a DataFrame with rules_* columns, without pandas)
+        recs = [records[i] for i in idx]
+        rules = None
+        if self.use_rules:
+            rules = [tuple(_rule_pair(story_rows[i].get(d), story_rows[i].get(f"{d}_confidence"))
+                           for d in DIMENSIONS) for i in idx]
+        Xf = self._fast_matrix([_str(r.get("text")) for r in recs],
+                               [_str(r.get("why_significant")) for r in recs],
+                               [_str(r.get("activity_goal")) for r in recs],
+                               [_str(r.get("storyteller_role")) for r in recs], rules)
+        probas = self._proba_dicts([clf.predict_proba(Xf) for clf in self.estimators_])
         cw = self.combine_weight
         weights = dict(cw) if isinstance(cw, Mapping) else {d: float(cw) for d in self.dimensions_}
         for i, proba in zip(idx, probas):
