@@ -176,8 +176,9 @@ class ImpactEngine:
         """Yield ``(story_row, segment_rows)`` per record, in input order (streaming).
 
         With a learned model (``model=`` a model folder or ``"default"``) the story rows
-        of each batch are combined with the model's probabilities
-        (:meth:`impactlib.nlp.model.ImpactModel.refine_rows`); segment rows stay the rules'.
+        and the segment rows of each batch are combined with the model's probabilities
+        (:meth:`impactlib.nlp.model.ImpactModel.refine_rows`; a segment is read with its
+        story's context).
         ``segments=False`` skips the segment rows (``[]``; the story rows are the same).
         """
         if self.learned is None:
@@ -206,8 +207,17 @@ class ImpactEngine:
         for rec in recs:
             rec["text"] = _text_of(rec.get("text"))
         rows = self.learned.refine_rows(recs, [o[0] for o in outs])
+        # each effect (segment) too: the model reads the segment's text with its story's
+        # context (it was trained on coded segments that way) and the rules' segment values
+        seg_recs, seg_rows = [], []
+        for rec, (_old, segs) in zip(recs, outs):
+            for seg in segs:
+                seg_recs.append({**rec, "text": _text_of(seg.get("text"))})
+                seg_rows.append(seg)
+        refined = iter(self.learned.refine_rows(seg_recs, seg_rows) if seg_rows else ())
         for row, (_old, segs) in zip(rows, outs):
-            yield {c: row.get(c) for c in STORY_COLUMNS}, segs
+            new_segs = [{c: r.get(c) for c in SEGMENT_COLUMNS} for r in (next(refined) for _ in segs)]
+            yield {c: row.get(c) for c in STORY_COLUMNS}, new_segs
 
     def _is_blank_pipeline(self) -> bool:
         """Is the pipeline exactly tokenizer + impact_sentencizer + impact_lemmatizer + impact_suggester?"""
