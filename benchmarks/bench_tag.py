@@ -201,6 +201,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    help="generate the corpus with uniform word draws (more distinct words; the bare "
                         "tokenizer slows down more than the tagger) instead of Zipf-like frequencies")
     p.add_argument("--jobs", default="1,2", help="comma-separated --jobs values to run (default 1,2)")
+    p.add_argument("--model", default=None,
+                    help="passed to impactlib tag --model (default: the CLI's default, rules + shipped model; 'none': rules only)")
     p.add_argument("--segments", action="store_true", help="also write SEGMENTS.csv in the tag runs")
     p.add_argument("--profile", type=int, default=0, metavar="N",
                    help="afterwards, cProfile the engine on N stories and print the hot spots")
@@ -244,6 +246,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for jobs in job_list:
             out = Path(tmp) / f"tagged_{jobs}.csv"
             extra = ["--segments", str(Path(tmp) / f"segments_{jobs}.csv")] if a.segments else []
+            if a.model is not None:
+                extra += ["--model", a.model]
             runs = [run_tag(corpus, jobs, out, extra) for _ in range(a.repeat)]
             wall, pss_mb, cpu = min(runs)  # best wall time: least disturbed by other processes
             pss_mb = max(r[1] for r in runs)

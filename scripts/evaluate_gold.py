@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
               + " ".join(f"{d[:5]:>6s}F1" for d in DIMS) + " | multi-effect spans found, span κ v/i/d")
         for cfg in [c.strip() for c in args.configs.split(",") if c.strip()]:
             src = bare if cfg.endswith("-bare") else gold_dir / "stories.csv"
-            model = args.model if cfg.startswith("model") else None
+            model = args.model if cfg.startswith("model") else "none"
             tagged, segs = run_tag(src, t / "out.csv", t / "segs.csv", model, args.jobs)
             s = score(gold, tagged, segs)
             ks = [s[f"{d}_kappa"] for d in DIMS]
