@@ -1322,8 +1322,8 @@ class ImpactSuggester:
         best = None
         best_key = None
         n = len(segments)
-        for idx, seg in enumerate(segments):
-            key = self._main_key(seg, idx, n, why_lemmas, story_valence)
+        all_keys = [self._main_key(seg, idx, n, why_lemmas, story_valence) for idx, seg in enumerate(segments)]
+        for idx, key in enumerate(all_keys):
             if best_key is None or key > best_key:
                 best, best_key = idx, key
         v_conf = round(0.5 + 0.45 * math.tanh(abs(total) / 1.0), 3)
@@ -1357,7 +1357,7 @@ class ImpactSuggester:
             # soft selection: every effect counts by how likely it is the main one, so one
             # wrong pick does not decide the story alone
             if SOFT_MAIN_TEMPERATURE > 0 and len(segments) > 1:
-                keys = [self._main_key(g, i, len(segments), why_lemmas, story_valence) for i, g in enumerate(segments)]
+                keys = all_keys
                 top = max(keys)
                 ws = [math.exp((k - top) / SOFT_MAIN_TEMPERATURE) for k in keys]
                 sc = sum(w * g["info"]["score"][dim] for w, g in zip(ws, segments)) / sum(ws)
