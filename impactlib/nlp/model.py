@@ -205,10 +205,20 @@ DIMENSION_FEATURES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _polarity_slot(p: float, negated: bool, decreased: bool) -> int:
+    """Which polarity sum a term adds ``|p|`` to: 0 pos, 1 neg, 2 pos_n (negated positive),
+    3 neg_n (negated negative), 4 neg_dec (decreased negative), 5 pos_dec (decreased positive)."""
+    if negated:
+        return 2 if p > 0 else 3
+    if decreased:
+        return 5 if p > 0 else 4
+    return 0 if p > 0 else 1
+
+
 def _polarity_counts(toks, res) -> tuple[float, float, float, float, float, float, int]:
     pol = res["polarity"]
     neg_flags = _negated(toks, res["negators"])
-    pos = neg = pos_n = neg_n = neg_dec = pos_dec = 0.0
+    acc = [0.0] * 6  # pos, neg, pos_n, neg_n, neg_dec, pos_dec
     n_negators = 0
     for i, (form, lemma) in enumerate(toks):
         if form in res["negators"]:
@@ -220,21 +230,8 @@ def _polarity_counts(toks, res) -> tuple[float, float, float, float, float, floa
             continue
         window = {toks[j][1] for j in range(max(0, i - 2), min(len(toks), i + 3)) if j != i}
         decreased = bool(window & res["decreasers"])
-        if neg_flags[i]:
-            if p > 0:
-                pos_n += p
-            else:
-                neg_n += -p
-        elif decreased:
-            if p > 0:
-                pos_dec += p
-            else:
-                neg_dec += -p
-        elif p > 0:
-            pos += p
-        else:
-            neg += -p
-    return pos, neg, pos_n, neg_n, neg_dec, pos_dec, n_negators
+        acc[_polarity_slot(p, neg_flags[i], decreased)] += abs(p)
+    return (*acc, n_negators)
 
 
 def _content(lemmas: Iterable[str], stop: frozenset) -> set[str]:
@@ -585,7 +582,7 @@ def _negated_records(R: Sequence[_Form]) -> list[bool]:
 
 def _polarity_records(R: Sequence[_Form], neg_flags: Sequence[bool]) -> tuple:
     """:func:`_polarity_counts` over records (same sums in the same order)."""
-    pos = neg = pos_n = neg_n = neg_dec = pos_dec = 0.0
+    acc = [0.0] * 6  # pos, neg, pos_n, neg_n, neg_dec, pos_dec
     n_negators = 0
     n = len(R)
     for i, r in enumerate(R):
@@ -599,21 +596,8 @@ def _polarity_records(R: Sequence[_Form], neg_flags: Sequence[bool]) -> tuple:
             if j != i and R[j].dec:
                 decreased = True
                 break
-        if neg_flags[i]:
-            if p > 0:
-                pos_n += p
-            else:
-                neg_n += -p
-        elif decreased:
-            if p > 0:
-                pos_dec += p
-            else:
-                neg_dec += -p
-        elif p > 0:
-            pos += p
-        else:
-            neg += -p
-    return pos, neg, pos_n, neg_n, neg_dec, pos_dec, n_negators
+        acc[_polarity_slot(p, neg_flags[i], decreased)] += abs(p)
+    return (*acc, n_negators)
 
 
 def _goal_info(goal: str, state: _FastState) -> tuple:
