@@ -414,18 +414,24 @@ def _killed_writer(path: str, ready_evt) -> None:
             time.sleep(60)  # killed here, mid-transaction
 
 
-def test_two_processes_writing_at_once_lose_nothing(store):
-    ctx = mp.get_context("spawn")
+def _start_together(ctx, target, arg_lists, *, settle=0.5, timeout=120) -> list[int]:
+    """Start one process per argument list, release them at once (an Event passed as the
+    last argument), wait for all; return their exit codes."""
     start = ctx.Event()
-    n = 60
-    procs = [ctx.Process(target=_writer, args=(str(store.path), c, n, start)) for c in ("coder_a", "coder_b")]
+    procs = [ctx.Process(target=target, args=(*args, start)) for args in arg_lists]
     for p in procs:
         p.start()
-    time.sleep(0.5)
+    time.sleep(settle)
     start.set()
     for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+        p.join(timeout)
+    return [p.exitcode for p in procs]
+
+
+def test_two_processes_writing_at_once_lose_nothing(store):
+    n = 60
+    codes = _start_together(mp.get_context("spawn"), _writer, [(str(store.path), c, n) for c in ("coder_a", "coder_b")])
+    assert codes == [0, 0]
     hist = store.history()
     for c in ("coder_a", "coder_b"):
         recorded = hist[(hist.coder == c) & (hist.source == "human")]
@@ -537,31 +543,15 @@ def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
     ctx = mp.get_context("fork")
     for trial in range(20):
         path = str(tmp_path / f"t{trial}" / "impactlib.sqlite")
-        start = ctx.Event()
-        procs = [ctx.Process(target=_opener, args=(path, start)) for _ in range(6)]
-        for p in procs:
-            p.start()
-        time.sleep(0.05)
-        start.set()
-        for p in procs:
-            p.join(60)
-        assert [p.exitcode for p in procs] == [0] * 6, f"trial {trial}"
+        codes = _start_together(ctx, _opener, [(path,)] * 6, settle=0.05, timeout=60)
+        assert codes == [0] * 6, f"trial {trial}"
         with CodingStore(path) as s:
             assert s.schema_version == SCHEMA_VERSION and s.journal_mode == "wal"
 
 
 def test_two_processes_creating_the_same_new_store(tmp_path):
     path = str(tmp_path / "fresh" / "impactlib.sqlite")
-    ctx = mp.get_context("spawn")
-    start = ctx.Event()
-    procs = [ctx.Process(target=_creator, args=(path, c, start)) for c in ("coder_a", "coder_b")]
-    for p in procs:
-        p.start()
-    time.sleep(0.5)
-    start.set()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+    assert _start_together(mp.get_context("spawn"), _creator, [(path, c) for c in ("coder_a", "coder_b")]) == [0, 0]
     with CodingStore(path) as s:
         assert s.schema_version == SCHEMA_VERSION and s.integrity_check() == "ok"
         assert len(s.stories()) == 3 and s.codebook_versions() == ["1.0.0"]
