@@ -247,6 +247,26 @@ def _cluster_words(goal_clusters: frozenset) -> tuple[frozenset, frozenset]:
     return goal_words, other
 
 
+def _context_row(lg, res, role, pos, neg, pos_n, neg_n, neg_dec, pos_dec, good, bad, n_neg, why_good, why_bad,
+                 overlap, n_hits, cl_overlap, side, outcome, why_overlap, goal_content, on_goal, off_goal,
+                 on_share, why_side, why_others, why_first, groups, chain, first, third, n) -> list[float]:
+    """The context feature vector (order of CONTEXT_NAMES) from the counts; shared by the
+    reference and the fast feature path."""
+    r = (role or "").strip().lower()
+    return [
+        lg(pos), lg(neg), lg(pos_n), lg(neg_n), lg(neg_dec), lg(pos_dec),
+        (good - bad) / (1.0 + good + bad), lg(n_neg), lg(why_good), lg(why_bad),
+        (why_good - why_bad) / (1.0 + why_good + why_bad),
+        overlap, lg(n_hits), cl_overlap, lg(side), lg(outcome), why_overlap, float(not goal_content),
+        lg(on_goal), lg(off_goal), on_share,
+        lg(why_side), lg(why_others), lg(why_first),
+        *(lg(c) for c in groups), lg(chain), first * 10.0, third * 10.0,
+        float(r in res["participant_roles"]), float(r in res["other_roles"]),
+        float(r in {"ouder", "mantelzorger", "partner", "familielid"}), float(not r),
+        math.log10(n + 1.0),
+    ]
+
+
 def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str, Any]) -> list[float]:
     toks = _tokens(text)
     lemmas = [l for f, l in toks if f[0].isalnum()]
@@ -303,23 +323,9 @@ def _context_vector(text: str, goal: str, role: str, why: str, res: Mapping[str,
     chain = sum(1 for f in forms if f in res["chain"])
     first = sum(1 for f in forms if f in res["first"]) / n
     third = sum(1 for f in forms if f in res["third"]) / n
-    r = (role or "").strip().lower()
-    role_part = float(r in res["participant_roles"])
-    role_other = float(r in res["other_roles"])
-    role_pc = float(r in {"ouder", "mantelzorger", "partner", "familielid"})
-    role_missing = float(not r)
-
-    return [
-        lg(pos), lg(neg), lg(pos_n), lg(neg_n), lg(neg_dec), lg(pos_dec),
-        (good - bad) / (1.0 + good + bad), lg(n_neg), lg(why_good), lg(why_bad),
-        (why_good - why_bad) / (1.0 + why_good + why_bad),
-        overlap, lg(len(hits)), cl_overlap, lg(side), lg(outcome), why_overlap, float(not goal_content),
-        lg(on_goal), lg(off_goal), on_share,
-        lg(why_side), lg(why_others), lg(why_first),
-        *(lg(c) for c in groups), lg(chain), first * 10.0, third * 10.0,
-        role_part, role_other, role_pc, role_missing,
-        math.log10(n + 1.0),
-    ]
+    return _context_row(lg, res, role, pos, neg, pos_n, neg_n, neg_dec, pos_dec, good, bad, n_neg, why_good, why_bad,
+                        overlap, len(hits), cl_overlap, side, outcome, why_overlap, goal_content, on_goal, off_goal,
+                        on_share, why_side, why_others, why_first, groups, chain, first, third, n)
 
 
 # ---------------------------------------------------------------------------
@@ -685,23 +691,9 @@ def _context_records(T: list[_Form], t_neg: Sequence[bool], W: list[_Form], goal
             third += 1
     first = first / n
     third = third / n
-    rl = (role or "").strip().lower()
-    role_part = float(rl in res["participant_roles"])
-    role_other = float(rl in res["other_roles"])
-    role_pc = float(rl in {"ouder", "mantelzorger", "partner", "familielid"})
-    role_missing = float(not rl)
-
-    return [
-        lg(pos), lg(neg), lg(pos_n), lg(neg_n), lg(neg_dec), lg(pos_dec),
-        (good - bad) / (1.0 + good + bad), lg(n_neg), lg(why_good), lg(why_bad),
-        (why_good - why_bad) / (1.0 + why_good + why_bad),
-        overlap, lg(n_hits), cl_overlap, lg(side), lg(outcome), why_overlap, float(not goal_content),
-        lg(on_goal), lg(off_goal), on_share,
-        lg(why_side), lg(why_others), lg(why_first),
-        *(lg(c) for c in groups), lg(chain), first * 10.0, third * 10.0,
-        role_part, role_other, role_pc, role_missing,
-        math.log10(n + 1.0),
-    ]
+    return _context_row(lg, res, role, pos, neg, pos_n, neg_n, neg_dec, pos_dec, good, bad, n_neg, why_good, why_bad,
+                        overlap, n_hits, cl_overlap, side, outcome, why_overlap, goal_content, on_goal, off_goal,
+                        on_share, why_side, why_others, why_first, groups, chain, first, third, n)
 
 
 class _VocabIndex:
