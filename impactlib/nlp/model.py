@@ -154,21 +154,27 @@ def _goal_tokens(goal: str) -> tuple[tuple[str, str], ...]:
     return tuple(_tokens(goal))
 
 
-def _negated(toks: list[tuple[str, str]], negators: frozenset) -> list[bool]:
-    """Per token: is it in the scope of a preceding negator (up to 3 words, to clause end)?"""
-    flags = [False] * len(toks)
+def _negation_scope(marks: Sequence[tuple[bool, bool]]) -> list[bool]:
+    """Per token, from ``(ends a clause, is a negator)`` marks: is it in the scope of a
+    preceding negator (up to 3 words, to the clause end)?"""
+    flags = [False] * len(marks)
     left = 0
-    for i, (form, _lemma_) in enumerate(toks):
-        if form in _SCOPE_END:
+    for i, (scope_end, negator) in enumerate(marks):
+        if scope_end:
             left = 0
             continue
-        if form in negators:
+        if negator:
             left = 3
             continue
         if left:
             flags[i] = True
             left -= 1
     return flags
+
+
+def _negated(toks: list[tuple[str, str]], negators: frozenset) -> list[bool]:
+    """Per token: is it in the scope of a preceding negator (up to 3 words, to clause end)?"""
+    return _negation_scope([(form in _SCOPE_END, form in negators) for form, _lemma in toks])
 
 
 def _lemma_string(toks: list[tuple[str, str]], negators: frozenset) -> str:
@@ -571,19 +577,7 @@ def _fast_state() -> _FastState:
 
 def _negated_records(R: Sequence[_Form]) -> list[bool]:
     """:func:`_negated` over records."""
-    flags = [False] * len(R)
-    left = 0
-    for i, r in enumerate(R):
-        if r.scope_end:
-            left = 0
-            continue
-        if r.negator:
-            left = 3
-            continue
-        if left:
-            flags[i] = True
-            left -= 1
-    return flags
+    return _negation_scope([(r.scope_end, r.negator) for r in R])
 
 
 def _polarity_records(R: Sequence[_Form], neg_flags: Sequence[bool]) -> tuple:
