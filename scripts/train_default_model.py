@@ -60,9 +60,9 @@ SEED = 0
 N_FOLDS = 5
 #: The hyper-parameter grid searched by cross-validation on the training split.
 GRID = {
-    "C": [1.0, 3.0, 10.0, 30.0],
+    "C": [1.0, 3.0, 10.0],
     "use_char": [False, True],
-    "context_weight": [0.03, 0.1, 0.25],
+    "context_weight": [0.01, 0.03, 0.1],
     "use_rules": [True],
     "dimension_features": [False],
 }
