@@ -40,15 +40,14 @@ The rules (DESIGN.md, coding rules)
   does not decide the story alone.
 
 Confidences are ``0.5 + 0.45·tanh(|score| / scale)``: 0.5 means a coin flip, 0.95
-strong and unanimous evidence.  On the odd-numbered sample stories (the tuning
-split) accuracy rises with confidence: intentionality from 0.48 (confidence
-0.5–0.6) to 0.82 (≥ 0.8), valence from 0.78 (0.8–0.9) to 0.91 (≥ 0.9); directness
-confidences are scaled down because its rules are less certain.
+strong and unanimous evidence; directness confidences are scaled down because its rules are
+less certain.  On their own the rules generalise poorly to stories by other writers (see
+``docs/evaluation.md``); :mod:`impactlib.nlp.model` combines them with a learned layer.
 
 Context comes with the Doc: ``doc._.activity_goal``, ``doc._.why_significant``
 and ``doc._.storyteller_role`` (set by :class:`impactlib.nlp.engine.ImpactEngine`,
-or by hand).  The weights below (``MAIN_*``, ``NO_OVERLAP_PRIOR`` …) were set on
-the odd-numbered sample stories only; the even-numbered ones are held out.
+or by hand).  The weights below (``MAIN_*``, ``NO_OVERLAP_PRIOR`` …) were set on the sample
+project and the development set ``data/eval/a``; the test set ``data/eval/b`` was never used.
 
 Examples
 --------
@@ -83,7 +82,7 @@ from impactlib.nlp.sentences import CLOSERS, PUNCT_CHARS
 
 SPAN_KEY = "impact"
 
-#: Story-level weights (tuned on the odd-numbered sample stories only).
+#: Story-level weights (set on the sample project and the development set data/eval/a).
 MAIN_WHY_WEIGHT = 0.3
 MAIN_ORDER_WEIGHT = 0.3
 WHY_VALENCE_WEIGHT = 1.2
