@@ -92,12 +92,6 @@ NO_OVERLAP_PRIOR = -0.1
 CHANGE_ONLY_SCORE = 0.25
 #: A change verb under negation ('niet gestegen'): the change did not come.
 NEGATED_CHANGE_SCORE = 0.5
-#: 'niet meer' without an evaluative word is a change ('hij drinkt niet meer').
-NOT_MORE_IS_CHANGE = True
-#: Changes without an evaluative word take the valence of the rest of the story.
-INHERIT_CHANGE_VALENCE = True
-#: A past-tense clause before the first change is scene-setting (weight 0.3).
-PAST_IS_BEFORE = True
 CHAIN_WEIGHT = 1.2
 MAIN_CHANGE_ONLY_PENALTY = 0.3
 MAIN_FIRST_PENALTY = 0.5
@@ -164,6 +158,8 @@ _ROLE_ALIASES = {
 #: Heads of compounds that report a problem named by their modifier ('overlastmelding').
 _REPORT_HEADS = ("meldingen", "melding", "klachten", "klacht", "problematiek", "problemen", "probleem",
                  "signalen", "signaal", "cijfers", "situatie", "risico", "last")
+#: Increasers/decreasers that are no change verb on their own ('meer', 'steeds', 'weg' …).
+_NOT_CHANGE_VERBS = frozenset({"meer", "steeds", "extra", "groot", "weg"})
 _STRONG_CHANGE = frozenset({"nu", "weer", "sinds", "sindsdien", "inmiddels", "eindelijk", "tegenwoordig"})
 _WORD_RE = re.compile(r"\w[\w\-']*|[^\w\s]")
 _STRONG_NOW = frozenset({"nu", "inmiddels", "sindsdien", "tegenwoordig", "intussen", "ondertussen"})
@@ -252,8 +248,6 @@ def _sentence_kind(lower: str) -> int:
 
 
 _SK = attrgetter("sk")
-#: ``_story(..., why=_FROM_DOC)``: read ``doc._.why_significant``.
-_FROM_DOC = object()
 _VC = attrgetter("vc")
 
 
@@ -287,7 +281,7 @@ class _Feat:
 class _Goal:
     """Analysed activity goal (cached per goal text)."""
 
-    __slots__ = ("text", "lemmas", "clusters", "cluster_words", "participants", "stems", "_related",
+    __slots__ = ("text", "lemmas", "clusters", "cluster_words", "participants", "stems",
                  "_affixes", "_long_lens", "_long", "_match")
 
     def __init__(self, text, lemmas, clusters, cluster_words, participants):
@@ -299,7 +293,6 @@ class _Goal:
         # 5-letter stems of the goal's content words: 'schoolprestaties' ~ 'school',
         # 'opvoedvaardigheden' ~ 'opvoeden', 'eenzaamheid' ~ 'eenzame'
         self.stems = frozenset(w[:5] for w in lemmas if len(w) >= 5 and w.isalpha())
-        self._related: dict[str, bool] = {}
         # for related(): goal words of 5+ letters, their lengths, and all their prefixes/suffixes
         self._long = frozenset(g for g in lemmas if len(g) >= 5)
         self._long_lens = sorted({len(g) for g in self._long})
@@ -307,21 +300,15 @@ class _Goal:
         self._match: dict[str, int] = {}
 
     def related(self, lemma: str) -> bool:
-        """Does ``lemma`` share a stem with a goal word (compounds, derivations)?"""
-        hit = self._related.get(lemma)
-        if hit is None:
-            hit = False
-            if (len(lemma) >= 5 and lemma.isalpha() and lemma not in L.GENERIC_GOAL_WORDS
-                    and not lemma.endswith(_SERVICE_SUFFIXES)):
-                # = any(len(g) >= 5 and (lemma.endswith(g) or g.endswith(lemma) or g.startswith(lemma))
-                #       for g in self.lemmas), with set look-ups
-                n = len(lemma)
-                hit = lemma[:5] in self.stems or lemma in self._affixes or any(
-                    lemma[-k:] in self._long for k in self._long_lens if k <= n)
-            if len(self._related) > 50_000:
-                self._related.clear()
-            self._related[lemma] = hit
-        return hit
+        """Does ``lemma`` share a stem with a goal word (compounds, derivations)?  (Cached by :meth:`match`.)"""
+        if (len(lemma) < 5 or not lemma.isalpha() or lemma in L.GENERIC_GOAL_WORDS
+                or lemma.endswith(_SERVICE_SUFFIXES)):
+            return False
+        # = any(len(g) >= 5 and (lemma.endswith(g) or g.endswith(lemma) or g.startswith(lemma))
+        #       for g in self.lemmas), with set look-ups
+        n = len(lemma)
+        return lemma[:5] in self.stems or lemma in self._affixes or any(
+            lemma[-k:] in self._long for k in self._long_lens if k <= n)
 
     def match(self, lemma: str) -> int:
         """1: ``lemma`` is a goal word; 2: related to the goal (cluster, outcome word, shared stem); 0: neither."""
@@ -781,10 +768,10 @@ class ImpactSuggester:
             seg["weight"] = 1.0 if (seg["start"] >= first_now or seg["change"]) else 0.5
             if seg["before"] and not seg["now"]:
                 seg["weight"] = 0.3
-            elif PAST_IS_BEFORE and seg["past"] and not seg["change"] and seg["start"] < first_change:
+            elif seg["past"] and not seg["change"] and seg["start"] < first_change:
                 seg["weight"] = 0.3
-        if INHERIT_CHANGE_VALENCE:
-            self._inherit_valence(segments, why)
+        why_info = self._why(why)
+        self._inherit_valence(segments, why_info[0])
         if len(segments) > self.max_segments:
             keep = sorted(segments, key=lambda g: -g["strength"])[: self.max_segments]
             keep_ids = {id(g) for g in keep}
@@ -792,7 +779,7 @@ class ImpactSuggester:
         notes = []
         if english > 3 and english > 2 * dutch:
             notes.append("tekst lijkt Engels; Nederlandse lexicons zijn mogelijk niet van toepassing")
-        return segments, self._story(doc, segments, fl, goal, role, notes, why)
+        return segments, self._story(segments, notes, why_info)
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128):
         for doc in stream:
@@ -1117,15 +1104,15 @@ class ImpactSuggester:
             if cue is None:
                 if f.lemma in _STRONG_CHANGE:
                     cue = f.lemma
-                elif NOT_MORE_IS_CHANGE and fl_k & NEG and k + 1 < e and fl[k + 1].flags & MEER:
+                elif fl_k & NEG and k + 1 < e and fl[k + 1].flags & MEER:
                     cue = f.lemma + " meer"
-                elif fl_k & (DEC | INC) and not fl_k & STOP and f.lemma not in ("meer", "steeds", "extra", "groot", "weg"):
+                elif fl_k & (DEC | INC) and not fl_k & STOP and f.lemma not in _NOT_CHANGE_VERBS:
                     cue = f.lemma
             if fl_k & BEFORE:
                 return None
         return cue if content else None
 
-    def _inherit_valence(self, segments: list[dict], why: str | None) -> None:
+    def _inherit_valence(self, segments: list[dict], why_score: float) -> None:
         """Give changes without an evaluative word the valence of the rest of the story.
 
         'Sindsdien gaat hij niet meer biljarten' or 'ze is gestopt' is good or bad depending
@@ -1139,7 +1126,6 @@ class ImpactSuggester:
             # the scene-setting before the change does not say how the change is valued
             if not seg["change_only"] and seg["weight"] >= 1.0:
                 total += max(-SEGMENT_CLIP, min(SEGMENT_CLIP, seg["info"]["score"]["valence"]))
-        why_score = self._why(why)[0] if why else 0.0
         total += WHY_VALENCE_WEIGHT * max(-1.5, min(1.5, why_score))
         if abs(total) < self.min_polarity:
             return
@@ -1165,7 +1151,7 @@ class ImpactSuggester:
         """
         for k in range(s, e):
             f = fl[k]
-            if not f.flags & NEG or f.lemma in ("minder",):
+            if not f.flags & NEG or f.lemma == "minder":
                 continue
             if k + 1 < e and fl[k + 1].flags & MEER:
                 continue
@@ -1173,8 +1159,8 @@ class ImpactSuggester:
                 continue
             for j in range(max(s, k - 2), min(e, k + 4)):
                 g = fl[j]
-                if j != k and g.flags & (DEC | INC) and not g.flags & (STOP | NEG) and g.lemma not in (
-                        "meer", "steeds", "extra", "groot", "weg", "minder"):
+                if (j != k and g.flags & (DEC | INC) and not g.flags & (STOP | NEG)
+                        and g.lemma not in _NOT_CHANGE_VERBS and g.lemma != "minder"):
                     return f.lemma
         return None
 
@@ -1293,10 +1279,9 @@ class ImpactSuggester:
                 - MAIN_CHANGE_ONLY_PENALTY * seg["change_only"]
                 - MAIN_FIRST_PENALTY * (idx == 0 and n > 2))
 
-    def _story(self, doc, segments, fl, goal, role, notes, why=_FROM_DOC):
-        if why is _FROM_DOC:
-            why = doc._.why_significant
-        why_score, why_lemmas, why_ev = self._why(why)
+    def _story(self, segments, notes, why_info):
+        """The story-level suggestion from the effects and ``why_info`` (:meth:`_why` of why_significant)."""
+        why_score, why_lemmas, why_ev = why_info
         if not segments and abs(why_score) < self.min_polarity:
             return {
                 "valence": None,
