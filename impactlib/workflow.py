@@ -103,9 +103,7 @@ def tag_stories(stories: pd.DataFrame, *, codebook=None, model="default") -> tup
 
 def tag_project(project, *, model="default") -> pd.DataFrame:
     """Code a project's stories with the default tagger; return machine codes (canonical table)."""
-    from impactlib.codebook import load_codebook
-
-    codebook = load_codebook(getattr(project, "codebook_path", None))
+    codebook = project_codebook(project)
     story_rows, segment_rows = tag_stories(project.stories, codebook=codebook, model=model)
     source = "model" if model else "rules"
     return suggestions_to_codes(

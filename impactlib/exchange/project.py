@@ -15,7 +15,6 @@ from typing import Iterable, Optional
 
 import pandas as pd
 
-from impactlib.codebook import Codebook, load_codebook
 from impactlib.errors import ExchangeError
 from impactlib.exchange.refiqda import (
     ExportSummary,
@@ -27,11 +26,7 @@ from impactlib.exchange.refiqda import (
     read_qdc,
     read_qdpx,
 )
-
-
-def project_codebook(project) -> Codebook:
-    """The project's codebook (its own file, else the packaged default)."""
-    return load_codebook(getattr(project, "codebook_path", None))
+from impactlib.workflow import project_codebook  # noqa: F401  (re-exported: part of this module's API)
 
 
 def project_codes(project) -> Optional[pd.DataFrame]:
