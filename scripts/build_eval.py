@@ -51,22 +51,20 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-DIMENSIONS = ("valence", "intentionality", "directness")
-ALLOWED = (("positive", "negative"), ("intended", "unintended"), ("direct", "indirect"))
+sys.path.insert(0, str(ROOT / "scripts"))
+from build_sample import CODE_COLUMNS, DIMENSIONS, _check_code  # noqa: E402
+
 STORY_COLUMNS = ["story_id", "text", "activity", "activity_goal", "storyteller_role", "collected_on",
                  "track", "domain", "why_significant"]
-CODE_COLUMNS = ["story_id", "start", "end", "dimension", "value", "coder", "source", "status",
-                "confidence", "codebook_version", "created_at", "memo"]
 
 
 def _code(value, where: str, problems: list[str]) -> list[str] | None:
-    if not isinstance(value, list) or len(value) != 3:
-        problems.append(f"{where}: code must be [valence, intentionality, directness], got {value!r}")
+    """The ``[valence, intentionality, directness]`` list, or None after noting the problem
+    (the sample builder's check)."""
+    problem = _check_code(value)
+    if problem:
+        problems.append(f"{where}: {problem}")
         return None
-    for v, allowed, dim in zip(value, ALLOWED, DIMENSIONS):
-        if v not in allowed:
-            problems.append(f"{where}: {dim} {v!r} is not one of {', '.join(allowed)}")
-            return None
     return [str(v) for v in value]
 
 
