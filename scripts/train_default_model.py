@@ -70,7 +70,7 @@ COMBINE_WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]
 OVERRIDE_FLOORS = [0.0, 0.6, 0.7, 0.8, 0.9]
 
 
-def DEFAULT_EXTRA() -> list[str]:
+def default_extra() -> list[str]:
     """The coded sets the default model is trained on besides the sample: data/train/* and the
     development set data/eval/a (never the test set data/eval/b)."""
     sets = [p for p in sorted((ROOT / "data" / "train").glob("*")) if (p / "stories.csv").exists()]
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.split == "odd":
         assert all(is_training_id(s) for s in X["story_id"]), "training split holds an even id"
     S, Sy = (None, None) if args.no_segments else segment_table(args.data, args.coder, X)
-    extra = args.extra if args.extra is not None else DEFAULT_EXTRA()
+    extra = args.extra if args.extra is not None else default_extra()
     extra = [e for e in extra if e != "none"]
     sources = [{"data": rel(args.data), "coder": args.coder, "stories": len(X)}]
     for spec in extra:
@@ -279,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         # impactlib.workflow.heldout_story_ids): SHA-1 of the NFC text, first 16 hex digits
         "training_text_sha1": sorted({text_digest(t) for t in X["text"]}),
         "n_segments": n_seg,
-        "files_sha256": {f"{x['data']}/{name}": sha256(ROOT / x["data"] / name if not Path(x["data"]).is_absolute()
-                                                        else Path(x["data"]) / name)
+        # (ROOT / an absolute path is that path)
+        "files_sha256": {f"{x['data']}/{name}": sha256(ROOT / x["data"] / name)
                          for x in sources for name in ("stories.csv", codes_file(ROOT / x["data"]).name)},
         "seed": SEED,
         "cv": {
