@@ -15,7 +15,7 @@ Writes nothing but temporary files.
 
 Usage
 -----
-    python scripts/evaluate_gold.py [--gold data/eval] [--coder gold] [--jobs 2]
+    python scripts/evaluate_gold.py [--gold data/eval/b] [--coder gold] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score, f1_score
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from train_default_model import codes_file  # noqa: E402
 DIMS = ("valence", "intentionality", "directness")
 LABELS = {"valence": ["positive", "negative"], "intentionality": ["intended", "unintended"],
           "directness": ["direct", "indirect"]}
@@ -87,7 +89,7 @@ def score(gold: pd.DataFrame, tagged: pd.DataFrame, segs: pd.DataFrame) -> dict[
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--gold", default=str(ROOT / "data" / "eval"))
+    ap.add_argument("--gold", default=str(ROOT / "data" / "eval" / "b"), help="gold set folder (default: the test set)")
     ap.add_argument("--coder", default="gold")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--model", default="default", help="model for the 'model' configurations (default: the shipped one)")
@@ -96,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     gold_dir = Path(args.gold)
     stories = pd.read_csv(gold_dir / "stories.csv", dtype=str, keep_default_na=False)
-    codes_file = next(iter(sorted(gold_dir.glob("codes*.csv"))))
-    gold = pd.read_csv(codes_file, dtype=str, keep_default_na=False)
+    codes_path = codes_file(gold_dir)
+    gold = pd.read_csv(codes_path, dtype=str, keep_default_na=False)
     gold = gold[gold["coder"] == args.coder]
-    print(f"gold set {gold_dir}: {len(stories)} stories, coder {args.coder!r} ({codes_file.name})")
+    print(f"gold set {gold_dir}: {len(stories)} stories, coder {args.coder!r} ({codes_path.name})")
     for d in DIMS:
         vc = gold[(gold["start"] == "") & (gold["dimension"] == d)]["value"].value_counts()
         print(f"  {d:15s} " + ", ".join(f"{k} {v}" for k, v in vc.items()))
