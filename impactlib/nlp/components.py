@@ -77,7 +77,7 @@ from spacy.tokens import Doc, Span
 
 from impactlib.codebook import Codebook, codebook_from_dict, default_codebook
 from impactlib.nlp import lexicon as L
-from impactlib.nlp.lemmatizer import lemmatize_word
+from impactlib.nlp.lemmatizer import cached_lemma, lemmatize_word
 from impactlib.nlp.sentences import CLOSERS, PUNCT_CHARS
 
 SPAN_KEY = "impact"
@@ -502,7 +502,7 @@ class ImpactSuggester:
 
     def _feat(self, lower_id: int, lower: str, lemma_id: int) -> _Feat:
         """Features of one lowercase word form (computed once per form, then cached)."""
-        lemma = self.vocab.strings[lemma_id] if lemma_id else lemmatize_word(lower)
+        lemma = self.vocab.strings[lemma_id] if lemma_id else cached_lemma(lower)
         lemma = lemma.lower()
         same = lemma == lower
         single = self._single
@@ -1174,7 +1174,7 @@ class ImpactSuggester:
             return False
         if not participants:
             return role in L.PARTICIPANT_ROLES or True
-        aliases = {lemmatize_word(part.strip()) for part in role.split("/")}
+        aliases = {cached_lemma(part.strip()) for part in role.split("/")}
         aliases |= _ROLE_ALIASES.get(role, frozenset())
         return bool(aliases & participants)
 

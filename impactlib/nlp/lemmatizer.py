@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 from typing import Callable
 
 import numpy
@@ -52,6 +54,11 @@ def lemmatize_word(lower: str) -> str:
         return lower
     lemma = lemma.lower().replace("_", "")
     return lemma or lower
+
+
+#: :func:`lemmatize_word` with a bounded cache, shared by the rules (a form's features are
+#: computed once) and the learned layer (its own tokens): a new word is lemmatized once.
+cached_lemma: Callable[[str], str] = functools.lru_cache(maxsize=200_000)(lemmatize_word)
 
 
 @Language.factory(
@@ -131,4 +138,4 @@ class SimplemmaLemmatizer:
 
 LemmaFunc = Callable[[str], str]
 
-__all__ = ["SimplemmaLemmatizer", "lemmatize_word", "make_impact_lemmatizer", "MAX_CACHE"]
+__all__ = ["SimplemmaLemmatizer", "lemmatize_word", "cached_lemma", "make_impact_lemmatizer", "MAX_CACHE"]

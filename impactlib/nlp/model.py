@@ -63,6 +63,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from impactlib.errors import ModelError
+from impactlib.nlp.lemmatizer import cached_lemma
 
 #: The three impact dimensions and their two values (second value = "positive class" of a score).
 DIMENSIONS = ("valence", "intentionality", "directness")
@@ -109,6 +110,11 @@ def _resources() -> dict[str, Any]:
     for phrase in getattr(lx, "SIDE_EFFECT_PHRASES", ()):
         side_phrase_starts[phrase[0]] = side_phrase_starts.get(phrase[0], ()) + (tuple(phrase),)
     other_roles = set(getattr(lx, "OTHER_ROLES", ()))
+    clusters = dict(lx.GOAL_CLUSTERS)
+    cluster_of: dict[str, set] = {}
+    for c, words in clusters.items():
+        for w in words:
+            cluster_of.setdefault(w, set()).add(c)
     return {
         "polarity": polarity,
         "negators": lx.NEGATORS,
@@ -122,7 +128,8 @@ def _resources() -> dict[str, Any]:
         "actors": actors,
         "actor_of": actor_of,
         "side_phrase_starts": side_phrase_starts,
-        "clusters": dict(lx.GOAL_CLUSTERS),
+        "clusters": clusters,
+        "cluster_of": {w: frozenset(cs) for w, cs in cluster_of.items()},
         "stop": lx.STOPWORDS,
         "outcome": getattr(lx, "OUTCOME_WORDS", frozenset()),
         "before": getattr(lx, "BEFORE_MARKERS", frozenset()),
@@ -132,11 +139,8 @@ def _resources() -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=200_000)
-def _lemma(word: str) -> str:
-    from impactlib.nlp.lemmatizer import lemmatize_word
-
-    return lemmatize_word(word)
+#: the lemma of a lowercase token (cached, shared with the rule engine)
+_lemma = cached_lemma
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -481,6 +485,9 @@ def _rule_features(values: list[tuple]) -> np.ndarray:
 FAST_CACHE_MAX = 200_000
 
 
+_NO_CLUSTERS: frozenset = frozenset()
+
+
 class _Form:
     """One lowercase token form with its lemma and the lexical flags of the context features."""
 
@@ -510,7 +517,9 @@ class _Form:
         self.chain = form in res["chain"]
         self.first = form in res["first"]
         self.third = form in res["third"]
-        self.clusters = frozenset(c for c, words in res["clusters"].items() if lemma in words or form in words)
+        cluster_of = res["cluster_of"]  # the clusters holding the lemma or the form
+        by_lemma, by_form = cluster_of.get(lemma, _NO_CLUSTERS), cluster_of.get(form, _NO_CLUSTERS)
+        self.clusters = by_lemma | by_form if by_form and by_lemma is not by_form else by_lemma or by_form
         starts = res["side_phrase_starts"]
         self.phrases = starts.get(form, ()) or starts.get(lemma, ())
 
@@ -576,8 +585,18 @@ def _fast_state() -> _FastState:
 
 
 def _negated_records(R: Sequence[_Form]) -> list[bool]:
-    """:func:`_negated` over records."""
-    return _negation_scope([(r.scope_end, r.negator) for r in R])
+    """:func:`_negated` over records (the loop of :func:`_negation_scope`, inlined)."""
+    flags = [False] * len(R)
+    left = 0
+    for i, r in enumerate(R):
+        if r.scope_end:
+            left = 0
+        elif r.negator:
+            left = 3
+        elif left:
+            flags[i] = True
+            left -= 1
+    return flags
 
 
 def _polarity_records(R: Sequence[_Form], neg_flags: Sequence[bool]) -> tuple:
@@ -632,47 +651,32 @@ def _context_records(T: list[_Form], t_neg: Sequence[bool], W: list[_Form], goal
     why_good, why_bad = wp + wnn + wnd, wn + wpn + wpd
 
     goal_content, goal_clusters, goal_words, other_words = _goal_info(goal, state)
-    if goal_content:
-        lemma_set = {r.lemma for r in A}
-        lemma_set.update(r.form for r in A)
-        n_hits = len(goal_content & lemma_set)
-        overlap = n_hits / len(goal_content)
-    else:
-        n_hits = 0
-        overlap = 0.0
-    cl_overlap = 0.0
-    on_goal = off_goal = 0
-    if goal_clusters:
-        text_clusters: set = set()
-        for r in A:
-            if r.clusters:
-                text_clusters |= r.clusters
-        cl_overlap = len(goal_clusters & text_clusters) / len(goal_clusters)
-        on_goal = sum(1 for r in A if r.lemma in goal_words)
-        off_goal = sum(1 for r in A if r.lemma in other_words)
-    on_share = on_goal / (on_goal + off_goal) if on_goal + off_goal else 0.5
-    side = sum(1 for r in T if r.side)
+    # one pass over the words of the text for every count (integer sums: order-free)
+    lemma_set: set = set()
+    text_clusters: set = set()
+    groups = [0] * len(_GROUPS)
+    on_goal = off_goal = outcome = chain = first = third = 0
+    side = 0
     n_a = len(A)
     for i, r in enumerate(A):
+        lemma = r.lemma
+        if goal_content:
+            lemma_set.add(lemma)
+            lemma_set.add(r.form)
+        if goal_clusters:
+            if r.clusters:
+                text_clusters |= r.clusters
+            if lemma in goal_words:
+                on_goal += 1
+            if lemma in other_words:
+                off_goal += 1
         for phrase in r.phrases:
             k = len(phrase)
             if i + k <= n_a and all(A[i + j].lemma == phrase[j] or A[i + j].form == phrase[j]
                                     for j in range(1, k)):
                 side += 1
-    outcome = sum(1 for r in A if r.outcome)
-    if goal_content and W:
-        why_lemmas = {r.lemma for r in W}
-        why_lemmas.update(r.form for r in W)
-        why_overlap = len(goal_content & why_lemmas) / len(goal_content)
-    else:
-        why_overlap = 0.0
-    why_side = sum(1 for r in W if r.side)
-    why_others = sum(1 for r in W if r.actor_any)
-    why_first = sum(1 for r in W if r.first)
-
-    groups = [0] * len(_GROUPS)
-    chain = first = third = 0
-    for r in A:
+        if r.outcome:
+            outcome += 1
         hit = r.actor
         if hit:
             for g in hit:
@@ -683,6 +687,28 @@ def _context_records(T: list[_Form], t_neg: Sequence[bool], W: list[_Form], goal
             first += 1
         if r.third:
             third += 1
+    if goal_content:
+        n_hits = len(goal_content & lemma_set)
+        overlap = n_hits / len(goal_content)
+    else:
+        n_hits = 0
+        overlap = 0.0
+    cl_overlap = len(goal_clusters & text_clusters) / len(goal_clusters) if goal_clusters else 0.0
+    on_share = on_goal / (on_goal + off_goal) if on_goal + off_goal else 0.5
+    side += sum(1 for r in T if r.side)
+    if goal_content and W:
+        why_lemmas = {r.lemma for r in W}
+        why_lemmas.update(r.form for r in W)
+        why_overlap = len(goal_content & why_lemmas) / len(goal_content)
+    else:
+        why_overlap = 0.0
+    if W:
+        why_side = sum(1 for r in W if r.side)
+        why_others = sum(1 for r in W if r.actor_any)
+        why_first = sum(1 for r in W if r.first)
+    else:
+        why_side = why_others = why_first = 0
+
     first = first / n
     third = third / n
     return _context_row(lg, res, role, pos, neg, pos_n, neg_n, neg_dec, pos_dec, good, bad, n_neg, why_good, why_bad,
