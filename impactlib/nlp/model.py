@@ -1302,9 +1302,10 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
         probas = self._proba_dicts([clf.predict_proba(Xf) for clf in self.estimators_])
         cw = self.combine_weight
         weights = dict(cw) if isinstance(cw, Mapping) else {d: float(cw) for d in self.dimensions_}
+        c_weights, c_floors = _combine_settings(self.combine_weight, self.combine_override_below,
+                                                self.dimensions_)
         for i, proba in zip(idx, probas):
-            combined = combine(story_rows[i], proba, weight=self.combine_weight,
-                               override_below=self.combine_override_below)
+            combined = _combine(story_rows[i], proba, c_weights, c_floors)
             row = out[i]
             notes = []
             for d in self.dimensions_:
@@ -1623,12 +1624,26 @@ def combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, fl
     ...         {"valence": {"negative": 0.3, "positive": 0.7}}, weight=0.5)
     {'valence': 'negative', 'valence_confidence': 0.6}
     """
-    weights = dict(weight) if isinstance(weight, Mapping) else {d: weight for d in proba_row}
-    floors = dict(override_below) if isinstance(override_below, Mapping) else {d: override_below for d in proba_row}
+    weights, floors = _combine_settings(weight, override_below, proba_row)
+    return _combine(rule_row, proba_row, weights, floors)
+
+
+def _combine_settings(weight: float | Mapping[str, float], override_below: float | Mapping[str, float],
+                      dims: Iterable[str]) -> tuple[dict, dict]:
+    """:func:`combine`'s weights and floors per dimension, checked (``ModelError`` outside [0, 1])."""
+    dims = list(dims)
+    weights = dict(weight) if isinstance(weight, Mapping) else {d: weight for d in dims}
+    floors = dict(override_below) if isinstance(override_below, Mapping) else {d: override_below for d in dims}
     for name, table in (("weight", weights), ("override_below", floors)):
         for d, w in table.items():
             if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0.0 <= w <= 1.0:
                 raise ModelError(f"combine {name} {w!r} for {d!r} is outside [0, 1]; use a number from 0 to 1")
+    return weights, floors
+
+
+def _combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, float]],
+             weights: Mapping[str, float], floors: Mapping[str, float]) -> dict[str, Any]:
+    """:func:`combine` with checked settings (:func:`_combine_settings`)."""
     out: dict[str, Any] = {}
     for d, probs in proba_row.items():
         weight = float(weights.get(d, 0.0))
