@@ -68,6 +68,61 @@ def _code(value, where: str, problems: list[str]) -> list[str] | None:
     return [str(v) for v in value]
 
 
+def _item_codes(s: dict, sid: str, text: str, where: str, problems: list[str]) -> list[dict]:
+    """Code rows of one coded story (its ``story_code`` and its ``effects``, each quote found
+    in ``text``, in order)."""
+    codes: list[dict] = []
+    code = _code(s.get("story_code"), f"{where} story_code", problems)
+    if code:
+        for dim, v in zip(DIMENSIONS, code):
+            codes.append({"story_id": sid, "start": "", "end": "", "dimension": dim, "value": v})
+    pos = 0
+    for j, eff in enumerate(s.get("effects") or [], 1):
+        quote = str(eff.get("quote", "")).strip()
+        at = text.find(quote, pos)
+        if at < 0:
+            at = text.find(quote)
+        if not quote or at < 0:
+            problems.append(f"{where} effect {j}: quote not found in text: {quote[:60]!r}")
+            continue
+        pos = at + len(quote)
+        ecode = _code(eff.get("code"), f"{where} effect {j}", problems)
+        if ecode:
+            for dim, v in zip(DIMENSIONS, ecode):
+                codes.append({"story_id": sid, "start": at, "end": at + len(quote), "dimension": dim, "value": v})
+    return codes
+
+
+def _write_codes(path: Path, codes: list[dict], coder: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, CODE_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for c in codes:
+            w.writerow({**c, "coder": coder, "source": "human", "status": "accepted", "confidence": "",
+                        "codebook_version": "1.0.0", "created_at": "2026-11-27T00:00:00Z", "memo": ""})
+
+
+def build_second_coder(path: Path, out: Path) -> int:
+    """Write ``out/codes_coder2.csv`` from a second, independent coder's file (``coder2_<set>.yaml``:
+    story_id, story_code, effects) over the stories of ``out/stories.csv``; return stories coded."""
+    with open(out / "stories.csv", encoding="utf-8", newline="") as fh:
+        texts = {r["story_id"]: r["text"] for r in csv.DictReader(fh)}
+    problems: list[str] = []
+    codes: list[dict] = []
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    for i, s in enumerate(items, 1):
+        sid = str(s.get("story_id", "")).strip()
+        where = f"{path.name}: story {i} ({sid or 'no id'})"
+        if sid not in texts:
+            problems.append(f"{where}: story_id not in {out / 'stories.csv'}")
+            continue
+        codes += _item_codes(s, sid, texts[sid], where, problems)
+    if problems:
+        raise SystemExit("invalid second coding:\n  " + "\n  ".join(problems))
+    _write_codes(out / "codes_coder2.csv", codes, "coder2")
+    return len(items)
+
+
 def build(files: list[Path], out: Path) -> tuple[int, int]:
     """Write one evaluation set from ``files``; return (stories, effect spans).
 
@@ -93,24 +148,7 @@ def build(files: list[Path], out: Path) -> tuple[int, int]:
             row = {c: ("" if s.get(c) is None else str(s.get(c))) for c in STORY_COLUMNS}
             row["story_id"], row["text"] = sid, text
             stories.append(row)
-            code = _code(s.get("story_code"), f"{where} story_code", problems)
-            if code:
-                for dim, v in zip(DIMENSIONS, code):
-                    codes.append({"story_id": sid, "start": "", "end": "", "dimension": dim, "value": v})
-            pos = 0
-            for j, eff in enumerate(s.get("effects") or [], 1):
-                quote = str(eff.get("quote", "")).strip()
-                at = text.find(quote, pos)
-                if at < 0:
-                    at = text.find(quote)
-                if not quote or at < 0:
-                    problems.append(f"{where} effect {j}: quote not found in text: {quote[:60]!r}")
-                    continue
-                pos = at + len(quote)
-                ecode = _code(eff.get("code"), f"{where} effect {j}", problems)
-                if ecode:
-                    for dim, v in zip(DIMENSIONS, ecode):
-                        codes.append({"story_id": sid, "start": at, "end": at + len(quote), "dimension": dim, "value": v})
+            codes += _item_codes(s, sid, text, where, problems)
     if problems:
         raise SystemExit("invalid evaluation stories:\n  " + "\n  ".join(problems))
     out.mkdir(parents=True, exist_ok=True)
@@ -118,12 +156,7 @@ def build(files: list[Path], out: Path) -> tuple[int, int]:
         w = csv.DictWriter(fh, STORY_COLUMNS, lineterminator="\n")
         w.writeheader()
         w.writerows(stories)
-    with open(out / "codes_gold.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, CODE_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        for c in codes:
-            w.writerow({**c, "coder": "gold", "source": "human", "status": "accepted", "confidence": "",
-                        "codebook_version": "1.0.0", "created_at": "2026-11-27T00:00:00Z", "memo": ""})
+    _write_codes(out / "codes_gold.csv", codes, "gold")
     return len(stories), sum(1 for c in codes if c["start"] != "") // 3
 
 
@@ -139,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         name = path.stem.removeprefix("gold_")
         n, m = build([path], Path(args.out) / name)
         print(f"{Path(args.out) / name}: {n} stories, {m} effect spans")
+        second = path.with_name(f"coder2_{name}.yaml")
+        if second.exists():
+            k = build_second_coder(second, Path(args.out) / name)
+            print(f"{Path(args.out) / name}/codes_coder2.csv: {k} stories coded again by a second coder")
     return 0
 
 
