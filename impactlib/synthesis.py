@@ -34,6 +34,15 @@ def pct(x: Any) -> str:
     return "–" if x is None or pd.isna(x) else f"{round(100 * float(x))}%"
 
 
+def n_of(n: int, one: str, many: str) -> str:
+    """``"1 verhaal"``, ``"3 verhalen"``: a count with the Dutch singular or plural.
+
+    >>> n_of(1, "verhaal", "verhalen"), n_of(0, "cijfer", "cijfers")
+    ('1 verhaal', '0 cijfers')
+    """
+    return f"{n} {one if n == 1 else many}"
+
+
 def present(df: Optional[pd.DataFrame]) -> bool:
     """True for a table with rows."""
     return df is not None and len(df) > 0
@@ -290,10 +299,12 @@ def caveats(project, codes) -> list[Finding]:
     if getattr(project, "synthetic", False):
         out.append(Finding("Alle gegevens in dit project zijn synthetisch: de gemeente, de personen, de verhalen en "
                            "de cijfers zijn verzonnen om de werkwijze te laten zien.", True))
-    out.append(Finding(f"Codes: {n_human} verhalen zijn door onderzoekers gecodeerd, {n_machine} alleen door de "
-                       f"tagger (ongecontroleerde voorstellen); {n_stories - n_human - n_machine} verhalen hebben "
-                       "geen gecodeerd effect. Citaten komen zo veel mogelijk uit door mensen gecodeerde verhalen; "
-                       "de kolom 'bron' zegt het.", n_machine > n_human))
+    n_none = n_stories - n_human - n_machine
+    out.append(Finding(f"Codes: {n_of(n_human, 'verhaal is', 'verhalen zijn')} door onderzoekers gecodeerd, "
+                       f"{n_machine} alleen door de tagger (ongecontroleerde voorstellen); "
+                       f"{n_of(n_none, 'verhaal heeft', 'verhalen hebben')} geen gecodeerd effect. Citaten komen "
+                       "zo veel mogelijk uit door mensen gecodeerde verhalen; de kolom 'bron' zegt het.",
+                       n_machine > n_human))
     human = workflow.human_codes(project.codes)
     if len(human) and human["coder"].nunique() >= 2:
         rel = agreement.reliability(human, level="story", n_boot=0)
@@ -326,7 +337,7 @@ def next_steps(project, codes, *, themes: Any = None) -> list[Finding]:
     joint = analysis.stories_vs_indicators(codes, stories, indicators, activities, themes=themes)
     if not joint.empty and (joint["verdict"] == "contradict").any():
         c = joint[joint["verdict"] == "contradict"]
-        steps.append(f"Bespreek met de gemeente en de uitvoerders waarom de verhalen {len(c)} cijfer(s) tegenspreken "
+        steps.append(f"Bespreek met de gemeente en de uitvoerders waarom de verhalen {n_of(len(c), 'cijfer', 'cijfers')} tegenspreken "
                      f"({', '.join(sorted(set(c['indicator'].dropna())))}): daar valt het meest te leren.")
     inv = analysis.invisible_effects(codes, stories, indicators, activities, themes=themes)
     if not inv.empty and present(indicators):
@@ -350,7 +361,8 @@ def next_steps(project, codes, *, themes: Any = None) -> list[Finding]:
                      "en hun redenen opschrijven (Most Significant Change).")
     _, n_machine = _origin_counts(codes)
     if n_machine:
-        steps.append(f"Laat de {n_machine} verhalen die alleen de tagger codeerde nakijken (notebook 1).")
+        steps.append(f"Laat {'het verhaal' if n_machine == 1 else f'de {n_machine} verhalen'} die alleen de tagger "
+                     "codeerde nakijken (notebook 1).")
     human = workflow.human_codes(project.codes)
     if not len(human) or human["coder"].nunique() < 2:
         steps.append("Laat minstens 10–20% van de verhalen door een tweede codeur coderen (notebook 2).")

@@ -127,3 +127,16 @@ def test_stakeholder_positions():
     assert pos.to_numpy().tolist() == [["gemeente", 2, 1, "beide"], ["bewoners", 0, 1, "alleen incasseerder"],
                                        ["woningcorporatie", 0, 1, "alleen incasseerder"]]
     assert A.stakeholder_positions(None).empty
+
+
+def test_counts_of_one_read_in_the_singular():
+    """'1 verhaal', not '1 verhalen': the findings are read by municipalities."""
+    assert S.n_of(1, "verhaal", "verhalen") == "1 verhaal"
+    assert S.n_of(0, "verhaal", "verhalen") == "0 verhalen"
+    assert S.n_of(12, "cijfer", "cijfers") == "12 cijfers"
+    one = CODES[CODES["story_id"] == CODES["story_id"].iloc[0]]
+    project = SimpleNamespace(name="p", stories=STORIES.iloc[:1], indicators=None, activities=None, msc=None,
+                              arena=ARENA, codes=one, synthetic=False)
+    text = S.caveats(project, one)[0].text
+    assert text.startswith("Codes: 1 verhaal is door onderzoekers gecodeerd, 0 alleen door de tagger")
+    assert "0 verhalen hebben geen gecodeerd effect" in text
