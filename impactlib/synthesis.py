@@ -361,8 +361,8 @@ def next_steps(project, codes, *, themes: Any = None) -> list[Finding]:
                      "en hun redenen opschrijven (Most Significant Change).")
     _, n_machine = _origin_counts(codes)
     if n_machine:
-        steps.append(f"Laat {'het verhaal' if n_machine == 1 else f'de {n_machine} verhalen'} die alleen de tagger "
-                     "codeerde nakijken (notebook 1).")
+        which = "het verhaal dat" if n_machine == 1 else f"de {n_machine} verhalen die"
+        steps.append(f"Laat {which} alleen de tagger codeerde nakijken (notebook 1).")
     human = workflow.human_codes(project.codes)
     if not len(human) or human["coder"].nunique() < 2:
         steps.append("Laat minstens 10–20% van de verhalen door een tweede codeur coderen (notebook 2).")

@@ -140,3 +140,12 @@ def test_counts_of_one_read_in_the_singular():
     text = S.caveats(project, one)[0].text
     assert text.startswith("Codes: 1 verhaal is door onderzoekers gecodeerd, 0 alleen door de tagger")
     assert "0 verhalen hebben geen gecodeerd effect" in text
+
+
+def test_next_step_for_one_machine_coded_story_is_grammatical():
+    codes = CODES.copy()
+    codes["origin"] = ["machine" if sid == "S1" else "human" for sid in codes["story_id"]]
+    project = SimpleNamespace(name="p", stories=STORIES, indicators=None, activities=None, msc=None, arena=ARENA,
+                              codes=codes, synthetic=False)
+    texts = [s.text for s in S.next_steps(project, codes)]
+    assert any("Laat het verhaal dat alleen de tagger codeerde nakijken" in t for t in texts), texts
