@@ -518,3 +518,42 @@ def test_fast_path_caches_are_bounded(monkeypatch, data):
     for a, b in zip(before, again):
         np.testing.assert_array_equal(a, b)
     assert len(mm._fast_state().forms) == 0  # more than FAST_CACHE_MAX forms: cleared before the next batch
+
+
+def _train_script():
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "train_default_model.py"
+    spec = importlib.util.spec_from_file_location("train_default_model", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("train_default_model", mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_training_protocol_bare_copies_and_folds_by_writer(data):
+    """The default model's protocol: each training story also without storyteller_role and
+    why_significant (a user's file may lack them), folds that hold out whole source sets, and
+    every held-out story scored both with and without those columns."""
+    from sklearn.model_selection import GroupKFold
+
+    T = _train_script()
+    X, y = data
+    X = X.assign(why_significant="Omdat het veel verschil maakt.")
+    b = T.bare(X)
+    assert (b["storyteller_role"] == "").all() and (b["why_significant"] == "").all()
+    assert b["text"].equals(X["text"]) and (X["storyteller_role"] != "").all()  # input not changed
+    Xa, ya = T.augmented(X, y, True)
+    assert len(Xa) == 2 * len(X) and ya.iloc[len(X):].reset_index(drop=True).equals(y)
+    assert T.augmented(X, y, False)[0] is X
+    groups = np.array(["set1"] * 6 + ["set2"] * 6 + ["set3"] * 6 + ["set4"] * 6)[: len(X)]
+    cv = GroupKFold(4)
+    for train, test in cv.split(X, groups=groups):
+        assert not set(groups[train]) & set(groups[test])
+    pred, probas = T.cv_predict(ImpactModel(use_rules=False), X, y, None, None, cv, groups, True)
+    assert pred.shape == (2 * len(X), len(DIMENSIONS)) and (pred != None).all()  # noqa: E711
+    assert all(p.shape == (2 * len(X), 2) for p in probas)
+    assert np.allclose(probas[0].sum(axis=1), 1.0)
+    kappas = T.cv_kappas(ImpactModel(use_rules=False), X, y, None, None, cv, groups, True)
+    assert len(kappas) == 3 and all(-1.0 <= k <= 1.0 for k in kappas)
