@@ -12,13 +12,17 @@ result on it (``docs/evaluation.md``).  ``--split odd`` reproduces the older pro
 (odd sample ids only, even ids held out).
 
 Besides the story-level codes, each coder's segment-level codes of the same stories
-are added as extra examples (the segment text with its story's context);
-cross-validation folds split by story, and folds are scored on story-level codes only.
+are added as extra examples (the segment text with its story's context).  Every training
+row is also added as a bare copy, without ``storyteller_role`` and ``why_significant``
+(``--no-augment`` to skip), since ``impactlib tag`` needs only ``story_id`` and ``text``.
 
 Hyper-parameters (``C``, character n-grams, context weight) and the weight of the
 rules in :func:`impactlib.nlp.model.combine` (per dimension) are chosen by 5-fold
-cross-validation (fixed seed) on the training data; the mean Cohen's κ over the three
-dimensions is the criterion (near-ties, equal to two decimals, go to the smaller model).
+cross-validation whose folds hold out whole source sets, i.e. writers (``--cv stories``:
+stories at random, fixed seed); a story's segments never train the fold that scores it,
+and folds are scored on the story-level codes of every held-out story with and without
+role/why.  The mean Cohen's κ over the three dimensions is the criterion (near-ties,
+equal to two decimals, go to the smaller model).
 
 Output: ``impactlib/data/model/impactlib_model.json`` (JSON only, no pickles).
 
@@ -151,18 +155,16 @@ def bare(X: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def augmented(X: pd.DataFrame, y: pd.DataFrame, augment: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Training rows plus, with ``augment``, a bare copy of each (:func:`bare`): the model
-    learns the text's own cues for who changes and why, not only the storyteller's role."""
-    if not augment:
-        return X, y
-    return pd.concat([X, bare(X)], ignore_index=True), pd.concat([y, y], ignore_index=True)
-
-
 def eval_rows(X: pd.DataFrame, y: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What folds are scored on: every story as given and as a bare copy (both matter: the
-    hidden files may or may not carry role and why_significant)."""
+    """Every story as given, then as a bare copy (:func:`bare`), with its codes: what folds are
+    scored on (a user's file may or may not carry role and why_significant)."""
     return pd.concat([X, bare(X)], ignore_index=True), pd.concat([y, y], ignore_index=True)
+
+
+def augmented(X: pd.DataFrame, y: pd.DataFrame, augment: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training rows plus, with ``augment``, a bare copy of each (:func:`eval_rows`): the model
+    learns the text's own cues for who changes and why, not only the storyteller's role."""
+    return eval_rows(X, y) if augment else (X, y)
 
 
 def cv_predict(model: ImpactModel, X, y, S, Sy, cv, groups=None, augment: bool = True
@@ -177,7 +179,7 @@ def cv_predict(model: ImpactModel, X, y, S, Sy, cv, groups=None, augment: bool =
         Xt, yt = with_segments(X.iloc[train], y.iloc[train], S, Sy, X["story_id"].iloc[train])
         fitted = clone(model).fit(*augmented(Xt, yt, augment))
         rows = np.concatenate([test, test + n])
-        Xe = pd.concat([X.iloc[test], bare(X.iloc[test])], ignore_index=True)
+        Xe, _ = eval_rows(X.iloc[test], y.iloc[test])
         pred[rows] = fitted.predict(Xe)
         for j, p in enumerate(fitted.predict_proba(Xe)):
             probas[j][rows] = p

@@ -702,13 +702,9 @@ def _context_records(T: list[_Form], t_neg: Sequence[bool], W: list[_Form], goal
         why_overlap = len(goal_content & why_lemmas) / len(goal_content)
     else:
         why_overlap = 0.0
-    if W:
-        why_side = sum(1 for r in W if r.side)
-        why_others = sum(1 for r in W if r.actor_any)
-        why_first = sum(1 for r in W if r.first)
-    else:
-        why_side = why_others = why_first = 0
-
+    why_side = sum(1 for r in W if r.side)
+    why_others = sum(1 for r in W if r.actor_any)
+    why_first = sum(1 for r in W if r.first)
     first = first / n
     third = third / n
     return _context_row(lg, res, role, pos, neg, pos_n, neg_n, neg_dec, pos_dec, good, bad, n_neg, why_good, why_bad,
@@ -1300,12 +1296,9 @@ class ImpactModel(ClassifierMixin, BaseEstimator):
                                [_str(r.get("activity_goal")) for r in recs],
                                [_str(r.get("storyteller_role")) for r in recs], rules)
         probas = self._proba_dicts([clf.predict_proba(Xf) for clf in self.estimators_])
-        cw = self.combine_weight
-        weights = dict(cw) if isinstance(cw, Mapping) else {d: float(cw) for d in self.dimensions_}
-        c_weights, c_floors = _combine_settings(self.combine_weight, self.combine_override_below,
-                                                self.dimensions_)
+        weights, floors = _combine_settings(self.combine_weight, self.combine_override_below, self.dimensions_)
         for i, proba in zip(idx, probas):
-            combined = _combine(story_rows[i], proba, c_weights, c_floors)
+            combined = _combine(story_rows[i], proba, weights, floors)
             row = out[i]
             notes = []
             for d in self.dimensions_:
