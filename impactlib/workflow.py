@@ -277,9 +277,9 @@ def heldout_story_ids(project, model: Any = "default") -> list[str]:
         return []
     seen: set[str] = set()
     if model is not None:
-        from impactlib.nlp.model import load_model
+        from impactlib.nlp.scoring import load_scorer
 
-        meta = getattr(load_model(None if model == "default" else model), "metadata_", {}) or {}
+        meta = getattr(load_scorer(None if model == "default" else model), "metadata_", {}) or {}
         seen = set(meta.get("training_text_sha1", ()))
     if not seen:
         return ids.tolist()

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn.exceptions import NotFittedError
 
 from impactlib.errors import ModelError
+from impactlib.nlp.scoring import ImpactScorer
 from impactlib.nlp.model import (
     DEFAULT_MODEL_DIR,
     DIMENSIONS,
@@ -233,21 +234,23 @@ def test_round_trip_with_char_and_rules(data, tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_bad_model_dirs(fitted, tmp_path):
+@pytest.mark.parametrize("loader", [ImpactModel, ImpactScorer], ids=["estimator", "scorer"])
+def test_bad_model_dirs(fitted, tmp_path, loader):
+    """The estimator and the prediction-only scorer refuse the same damaged files."""
     with pytest.raises(ModelError, match="does not exist"):
-        ImpactModel.load(tmp_path / "nope")
+        loader.load(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelError, match="impactlib_model.json: not found"):
-        ImpactModel.load(tmp_path / "empty")
+        loader.load(tmp_path / "empty")
     f = tmp_path / "file.txt"
     f.write_text("x")
     with pytest.raises(ModelError, match="is a file, not a model folder"):
-        ImpactModel.load(f)
+        loader.load(f)
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / MODEL_FILE).write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelError, match="not valid JSON"):
-        ImpactModel.load(bad)
+        loader.load(bad)
     # a changed coefficient is caught by the checksum
     good = tmp_path / "good"
     fitted.save(good)
@@ -256,20 +259,20 @@ def test_bad_model_dirs(fitted, tmp_path):
     data["classifiers"]["valence"]["intercept"][0] += 1.0
     (good / MODEL_FILE).write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ModelError, match="checksum mismatch"):
-        ImpactModel.load(good)
+        loader.load(good)
     # a newer format version is refused with a clear message (checksum recomputed)
     data = fitted.to_dict()
     data["format_version"] = 99
     with pytest.raises(ModelError, match="format version 99 is not supported"):
-        ImpactModel.from_dict(data, source="x")
+        loader.from_dict(data, source="x")
     data = fitted.to_dict()
     data["classifiers"]["valence"]["coef"] = [[0.0, 1.0]]
     with pytest.raises(ModelError, match="expected \\(1, "):
-        ImpactModel.from_dict(data, source="x")
+        loader.from_dict(data, source="x")
     data = fitted.to_dict()
     del data["word_vectorizer"]
     with pytest.raises(ModelError, match="incomplete or damaged"):
-        ImpactModel.from_dict(data, source="x")
+        loader.from_dict(data, source="x")
 
 
 def test_combine():
@@ -512,12 +515,14 @@ def test_fast_path_caches_are_bounded(monkeypatch, data):
 
     X, y = data
     m = ImpactModel(use_rules=False).fit(X, y)
-    monkeypatch.setattr(mm, "FAST_CACHE_MAX", 5)
+    from impactlib.nlp import scoring
+
+    monkeypatch.setattr(scoring, "FAST_CACHE_MAX", 5)
     before = m.predict_proba(X)
     again = m.predict_proba(X)  # the caches were cleared in between; same numbers
     for a, b in zip(before, again):
         np.testing.assert_array_equal(a, b)
-    assert len(mm._fast_state().forms) == 0  # more than FAST_CACHE_MAX forms: cleared before the next batch
+    assert len(scoring._fast_state().forms) == 0  # more than FAST_CACHE_MAX forms: cleared before the next batch
 
 
 def _train_script():

@@ -351,3 +351,22 @@ def test_fast_path_equals_the_spacy_components(engine):
         assert doc._.impact == story, text
     # and the engine takes the fast path for this pipeline
     assert engine._is_blank_pipeline()
+
+
+def test_lean_lexemes_tags_the_same():
+    """``ImpactEngine.lean_lexemes`` (what ``impactlib tag`` workers use) skips spaCy's unused
+    lexical attributes for new words; the tag rows stay the same, new words lose only those attributes."""
+    import csv
+    from pathlib import Path
+
+    from impactlib.nlp.engine import ImpactEngine
+
+    with open(Path(__file__).resolve().parent.parent / "data" / "sample" / "stories.csv", encoding="utf-8") as fh:
+        records = list(csv.DictReader(fh))
+    records.append({"story_id": "new", "text": "Zorgvlindertjes2031 en kwispelbrommers: ik ben niet meer eenzaam."})
+    full, lean = ImpactEngine(), ImpactEngine()
+    lean.lean_lexemes()
+    assert lean.tag(records) == full.tag(records)
+    word = lean.nlp.vocab["Zorgvlindertjes2031"]
+    assert word.lower_ == "zorgvlindertjes2031" and word.shape_ == ""  # shape not computed
+    assert full.nlp.vocab["Zorgvlindertjes2031"].shape_.startswith("Xxxx")

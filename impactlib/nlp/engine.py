@@ -125,12 +125,13 @@ class ImpactEngine:
         self.learned = None
         base = spacy_model
         if model is not None:
-            from impactlib.nlp import model as learned
+            # prediction only: the saved model without scikit-learn or pandas (~1 s less start-up)
+            from impactlib.nlp import scoring
 
             if str(model) == "default":
-                self.learned = learned.load_model(None)
-            elif learned.is_model_dir(model):
-                self.learned = learned.load_model(model)
+                self.learned = scoring.load_scorer(None)
+            elif scoring.is_model_dir(model):
+                self.learned = scoring.load_scorer(model)
             else:  # a spaCy pipeline (package name or directory)
                 base = model
         self.nlp = build_pipeline(codebook, model=base)
@@ -177,7 +178,7 @@ class ImpactEngine:
 
         With a learned model (``model=`` a model folder or ``"default"``) the story rows
         and the segment rows of each batch are combined with the model's probabilities
-        (:meth:`impactlib.nlp.model.ImpactModel.refine_rows`; a segment is read with its
+        (:meth:`impactlib.nlp.scoring.Predictor.refine_rows`; a segment is read with its
         story's context).
         ``segments=False`` skips the segment rows (``[]``; the story rows are the same).
         """
@@ -218,6 +219,23 @@ class ImpactEngine:
         for row, (_old, segs) in zip(rows, outs):
             new_segs = [{c: r.get(c) for c in SEGMENT_COLUMNS} for r in (next(refined) for _ in segs)]
             yield {c: row.get(c) for c in STORY_COLUMNS}, new_segs
+
+    def lean_lexemes(self) -> None:
+        """For bulk tagging: compute only ``LOWER`` for the word types spaCy meets first.
+
+        spaCy computes ~23 lexical attributes (shape, ``like_url``, ``is_stop`` ...) for
+        every new word type; the blank tagging path (:meth:`_iter_rules`) reads only
+        ``LOWER`` (and ``ORTH``), so on an open vocabulary the rest is ~15 us per story
+        for nothing.  Docs made afterwards have no ``is_alpha``/``shape_``/``like_num``
+        for new words: call this only on an engine whose Docs nobody else reads (the
+        ``impactlib tag`` workers).  A pipeline with trained components (which read
+        NORM, SHAPE, PREFIX, SUFFIX) is left alone.
+        """
+        if self._is_blank_pipeline():
+            from spacy.attrs import LOWER
+
+            vocab = self.nlp.vocab
+            vocab.lex_attr_getters = {LOWER: vocab.lex_attr_getters[LOWER]}
 
     def _is_blank_pipeline(self) -> bool:
         """Is the pipeline exactly tokenizer + impact_sentencizer + impact_lemmatizer + impact_suggester?"""

@@ -889,7 +889,9 @@ class EngineFactory:
     def __call__(self) -> Any:
         from impactlib.nlp.engine import ImpactEngine
 
-        return ImpactEngine(self.codebook, model=self.model)
+        engine = ImpactEngine(self.codebook, model=self.model)
+        engine.lean_lexemes()  # its Docs are read only by the tagger
+        return engine
 
 
 # -- the driver ---------------------------------------------------------------
