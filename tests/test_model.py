@@ -562,3 +562,26 @@ def test_training_protocol_bare_copies_and_folds_by_writer(data):
     assert np.allclose(probas[0].sum(axis=1), 1.0)
     kappas = T.cv_kappas(ImpactModel(use_rules=False), X, y, None, None, cv, groups, True)
     assert len(kappas) == 3 and all(-1.0 <= k <= 1.0 for k in kappas)
+
+
+@pytest.mark.parametrize("loader", [ImpactModel, ImpactScorer], ids=["estimator", "scorer"])
+def test_model_file_layouts_and_checksum(fitted, tmp_path, loader):
+    """Saved files lead with their checksum (verified without re-encoding); files in any other
+    JSON layout still load when their content is unchanged; a changed byte is refused."""
+    path = fitted.save(tmp_path / "new")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith('{"checksum":"') and "\n" not in text
+    loader.load(tmp_path / "new")
+    # the same content re-indented (as older impactlib versions wrote it) loads too
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / MODEL_FILE).write_text(json.dumps(json.loads(text), sort_keys=True, indent=0), encoding="utf-8")
+    assert loader.load(old).dimensions_ == list(DIMENSIONS)
+    # one changed digit in a coefficient
+    i = text.index('"coef":[[') + len('"coef":[[')
+    j = next(k for k in range(i, len(text)) if text[k].isdigit() and text[k] != "9")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / MODEL_FILE).write_text(text[:j] + str(int(text[j]) + 1) + text[j + 1:], encoding="utf-8")
+    with pytest.raises(ModelError, match="checksum mismatch"):
+        loader.load(bad)

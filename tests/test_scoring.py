@@ -103,3 +103,42 @@ def test_tagging_imports_neither_sklearn_nor_pandas():
             "print(sorted(m for m in ('sklearn', 'pandas') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def _combine_reference(rule_row, proba_row, weight, floor):
+    """combine() as first written (the general max over values), to check the fast two-value path."""
+    out = {}
+    for d, probs in proba_row.items():
+        values = list(probs)
+        v = rule_row.get(d) or ""
+        c = rule_row.get(f"{d}_confidence")
+        c = None if c is None or c == "" else float(c)
+        if c is not None and c < floor:
+            c = None
+        if v in probs and c is not None and weight > 0:
+            rest = (1.0 - c) / max(1, len(values) - 1)
+            mixed = {k: weight * (c if k == v else rest) + (1.0 - weight) * probs[k] for k in values}
+        else:
+            mixed = dict(probs)
+        best = max(values, key=lambda k: (mixed[k], k == v))
+        out[d] = best
+        out[f"{d}_confidence"] = round(float(mixed[best]), 6)
+    return out
+
+
+def test_combine_two_value_path_equals_the_general_rule():
+    import random
+
+    from impactlib.nlp.scoring import combine
+
+    rng = random.Random(11)
+    grid = [0.0, 0.25, 0.5, 0.75, 1.0]
+    for _ in range(3000):
+        p = rng.choice(grid + [rng.random()])
+        proba = {"valence": {"negative": 1.0 - p, "positive": p}}
+        if rng.random() < 0.3:
+            proba["valence"] = dict(reversed(list(proba["valence"].items())))
+        rule = {"valence": rng.choice(["", "positive", "negative"]),
+                "valence_confidence": rng.choice([None, "", 0.5, 0.8, 1.0, rng.random(), "0.7"])}
+        w, floor = rng.choice(grid), rng.choice([0.0, 0.6, 0.8])
+        assert combine(rule, proba, weight=w, override_below=floor) == _combine_reference(rule, proba, w, floor)

@@ -524,11 +524,14 @@ class ImpactModel(Predictor, ClassifierMixin, BaseEstimator):
         """Write the model to ``directory/impactlib_model.json`` (created; no pickles).
 
         Returns the path of the file written.  The JSON carries a SHA-256 checksum of
-        its content so a damaged file is refused on load.
+        its content (the compact, key-sorted JSON of everything else) so a damaged file
+        is refused on load.  The file is that compact JSON with the checksum as its first
+        member, so a loader can verify it without encoding the model again
+        (:func:`~impactlib.nlp.scoring.read_model_file`).
         """
         data = self.to_dict(metadata)
         body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        data["checksum"] = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        checksum = hashlib.sha256(body.encode("utf-8")).hexdigest()
         d = Path(directory)
         try:
             d.mkdir(parents=True, exist_ok=True)
@@ -536,7 +539,7 @@ class ImpactModel(Predictor, ClassifierMixin, BaseEstimator):
             raise ModelError(f"{d}: cannot create the model folder ({exc}); choose a writable folder") from exc
         path = d / MODEL_FILE
         tmp = d / (MODEL_FILE + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8")
+        tmp.write_text(f'{{"checksum":"{checksum}",{body[1:]}', encoding="utf-8")
         os.replace(tmp, path)
         return path
 

@@ -860,6 +860,12 @@ _WORKER_ERROR: Optional[str] = None
 GC_THRESHOLDS = (50_000, 50, 100)
 
 
+#: One story tagged before the workers are forked, so that what the engine builds on first
+#: use is built once in the parent and shared, not once per worker.
+_WARM_UP: Record = ("", "Ik voel me niet meer eenzaam, doordat mijn buurvrouw nu vaker langskomt.", "Buurtkamer",
+                    "Eenzaamheid onder bewoners verminderen.", "Ik heb weer iemand.", "deelnemer")
+
+
 def _init_worker(engine_factory: Optional[Callable[[], Any]], goals: Optional[dict] = None) -> None:
     """Pool initializer: build the engine once per worker (unless inherited by fork)."""
     global _WORKER, _WORKER_ERROR
@@ -1103,6 +1109,7 @@ def _run_pool(factory, chunks, jobs, with_segments, stats, handle, tasks_per_wor
         ctx = multiprocessing.get_context("fork")
         # build once here; forked workers inherit it copy-on-write (no per-worker start-up)
         _WORKER = ChunkTagger(_build_engine(factory), goals=goals)
+        _WORKER.tag([_WARM_UP], False)  # lazy tables (n-gram index, goal caches) built once, inherited
         gc.collect()
         gc.freeze()  # keep inherited objects out of the collector: fewer copied pages
         initargs: tuple = (None,)

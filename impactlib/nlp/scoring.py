@@ -823,23 +823,30 @@ def _combine(rule_row: Mapping[str, Any], proba_row: Mapping[str, Mapping[str, f
     out: dict[str, Any] = {}
     for d, probs in proba_row.items():
         weight = float(weights.get(d, 0.0))
-        values = list(probs)
         v = _str(rule_row.get(d))
         c = rule_row.get(f"{d}_confidence")
-        try:
-            c = None if c is None or _str(c) == "" else float(c)
-        except (TypeError, ValueError):
-            c = None
+        if type(c) is not float:  # the engine gives floats (or None); anything else as text
+            try:
+                c = None if c is None or _str(c) == "" else float(c)
+            except (TypeError, ValueError):
+                c = None
         if c is not None and (math.isnan(c) or c < float(floors.get(d, 0.0))):
             c = None  # a rule value below the floor is overridden by the model
         if v in probs and c is not None and weight > 0:
-            rest = (1.0 - c) / max(1, len(values) - 1)
-            mixed = {k: weight * (c if k == v else rest) + (1.0 - weight) * probs[k] for k in values}
+            rest = (1.0 - c) / max(1, len(probs) - 1)
+            mixed = {k: weight * (c if k == v else rest) + (1.0 - weight) * p for k, p in probs.items()}
         else:
-            mixed = dict(probs)
-        best = max(values, key=lambda k: (mixed[k], k == v))
+            mixed = probs
+        if len(mixed) == 2:
+            # max(values, key=(probability, is the rule's value)): the first value unless the
+            # second has a higher key
+            (a, pa), (b, pb) = mixed.items()
+            best, p_best = (b, pb) if pb > pa or (pb == pa and b == v and a != v) else (a, pa)
+        else:
+            best = max(mixed, key=lambda k: (mixed[k], k == v))
+            p_best = mixed[best]
         out[d] = best
-        out[f"{d}_confidence"] = round(float(mixed[best]), 6)
+        out[f"{d}_confidence"] = round(float(p_best), 6)
     return out
 
 
@@ -1083,6 +1090,9 @@ PARAM_DEFAULTS: dict[str, Any] = {
 }
 
 
+_CHECKSUM_PREFIX = '{"checksum":"'
+
+
 def read_model_file(directory: str | os.PathLike) -> tuple[dict, Path]:
     """The JSON of a saved model folder, its checksum verified: ``(data, path)``.
 
@@ -1104,12 +1114,20 @@ def read_model_file(directory: str | os.PathLike) -> tuple[dict, Path]:
         raise ModelError(f"{path}: not found (the folder holds {found}); "
                          "give a folder written by ImpactModel.save or retrain the model")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"{path}: not valid JSON ({exc}); the file is damaged; retrain the model") from exc
     if not isinstance(data, dict):
         raise ModelError(f"{path}: expected a JSON object, found {type(data).__name__}; retrain the model")
     checksum = data.pop("checksum", None)
+    # the layout ImpactModel.save writes: {"checksum":"<hex>", + the checksummed body without its "{"
+    n = len(_CHECKSUM_PREFIX)
+    if (isinstance(checksum, str) and text.startswith(_CHECKSUM_PREFIX) and text[n:n + len(checksum) + 2] ==
+            checksum + '",' and hashlib.sha256(("{" + text[n + len(checksum) + 2:]).encode("utf-8")).hexdigest()
+            == checksum):
+        return data, path
+    # any other layout (older files, files re-indented by hand): the canonical body again
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     if checksum != hashlib.sha256(body.encode("utf-8")).hexdigest():
         raise ModelError(f"{path}: checksum mismatch (the file was changed or damaged after saving); "
