@@ -19,11 +19,15 @@ Examples
 'negative'
 """
 
-from impactlib.nlp.components import SPAN_KEY, ImpactSuggester, clean_text
-from impactlib.nlp.engine import SEGMENT_COLUMNS, STORY_COLUMNS, ImpactEngine, format_evidence
-from impactlib.nlp.lemmatizer import SimplemmaLemmatizer, lemmatize_word
-from impactlib.nlp.pipeline import build_pipeline, installed_dutch_model
-from impactlib.nlp.sentences import FastSentencizer
+from impactlib.nlp._compiled import install_source_guard
+
+install_source_guard()  # compiled modules older than their .py are not used (see _compiled.py)
+
+from impactlib.nlp.components import SPAN_KEY, ImpactSuggester, clean_text  # noqa: E402
+from impactlib.nlp.engine import SEGMENT_COLUMNS, STORY_COLUMNS, ImpactEngine, format_evidence  # noqa: E402
+from impactlib.nlp.lemmatizer import SimplemmaLemmatizer, lemmatize_word  # noqa: E402
+from impactlib.nlp.pipeline import build_pipeline, installed_dutch_model  # noqa: E402
+from impactlib.nlp.sentences import FastSentencizer  # noqa: E402
 
 __all__ = [
     "FastSentencizer",
