@@ -93,7 +93,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from impactlib.errors import ImpactError, ImpactWarning
+from impactlib.errors import CodeConflictWarning, ImpactError, ImpactWarning
 
 __all__ = [
     "DEFAULT_DIMENSIONS",
@@ -633,7 +633,7 @@ def _resolve_duplicates(r: _Rows, coder_names: list[str], overlap: bool) -> tupl
     else:
         keep = ~frame["key"].duplicated(keep="last").to_numpy()
         value = r.value
-    cases = [f"{r.dim} {r.unit_labels[k // n_c]} coder {coder_names[k % n_c]!r}" for k in conflicts.index]
+    cases = [(r.dim, str(r.unit_labels[k // n_c]), str(coder_names[k % n_c])) for k in conflicts.index]
     return _Rows(r.dim, r.story[keep], r.unit[keep], r.coder[keep], value[keep], r.span_len[keep], r.order[keep],
                  r.unit_labels, r.value_labels), cases
 
@@ -667,7 +667,7 @@ def _prepare(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[st
     new_pos = np.full(max(1, n_all), -1, dtype=np.int64)
     new_pos[chosen] = np.arange(len(chosen))
     out = []
-    conflicts: list[str] = []
+    conflicts: list[tuple[str, str, str]] = []  # (dimension, unit, coder)
     for r in per_dim:
         sel = new_pos[r.coder] >= 0 if len(r.coder) else np.zeros(0, dtype=bool)
         r = _Rows(r.dim, r.story[sel], r.unit[sel], new_pos[r.coder[sel]], r.value[sel], r.span_len[sel],
@@ -682,11 +682,11 @@ def _prepare(df: pd.DataFrame, *, unit: str, coder: str, dimensions: Sequence[st
     if conflicts:
         what = ("overlapping spans with different values; the value covering most code points was used" if overlap
                 else "several different values; the last (latest) one was used")
-        warnings.warn(
+        warnings.warn(CodeConflictWarning(
             f"{source}: {len(conflicts)} unit × coder × dimension combination(s) have {what} "
-            f"(e.g. {'; '.join(conflicts[:3])}); agreement needs one label per unit and coder — check these codes",
-            ImpactWarning, stacklevel=3,
-        )
+            f"(e.g. {'; '.join(f'{d} {u} coder {c!r}' for d, u, c in conflicts[:3])}); agreement needs one "
+            "label per unit and coder — check these codes",
+            count=len(conflicts), examples=conflicts[:3], overlap=overlap), stacklevel=3)
     return out, list(all_coders)
 
 

@@ -97,9 +97,32 @@ class ImpactWarning(UserWarning):
     """A non-fatal data problem (e.g. an empty story that will not be tagged)."""
 
 
+class CodeConflictWarning(ImpactWarning):
+    """A coder gave one unit several values; agreement used one of them.
+
+    Attributes
+    ----------
+    count : int
+        Unit × coder × dimension combinations with more than one value.
+    examples : list of tuple
+        Up to three of them, as ``(dimension, unit, coder)``.
+    overlap : bool
+        ``True``: overlapping effect spans (the value covering most code points was
+        used); ``False``: repeated codes (the latest was used).
+    """
+
+    def __init__(self, message: str, *, count: int = 0, examples: list | None = None,
+                 overlap: bool = False) -> None:
+        super().__init__(message)
+        self.count = count
+        self.examples = list(examples or [])
+        self.overlap = overlap
+
+
 __all__ = [
     "Problem",
     "ImpactError",
+    "CodeConflictWarning",
     "ValidationError",
     "CodebookError",
     "StoreError",

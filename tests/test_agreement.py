@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from impactlib import agreement as ag
-from impactlib.errors import ImpactError, ImpactWarning
+from impactlib.errors import CodeConflictWarning, ImpactError, ImpactWarning
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agreement"
 
@@ -354,9 +354,13 @@ def test_codes_table_segment_level_exact_and_overlap():
     assert list(exact.index) == ["S1:0-40", "S1:41-90", "S1:45-90", "S2:0-12", "S2:0-30", "S2:12-30"]
     row = ag.reliability(_codes(), level="segment", n_boot=0).iloc[0]
     assert row["pairable_units"] == 1  # only S1:0-40 was coded identically by both
-    with pytest.warns(ImpactWarning, match="covering most code points"):
+    with pytest.warns(ImpactWarning, match="covering most code points") as record:
         over = ag.ratings_table(_codes(), "valence", level="segment", match="overlap")
     assert list(over.index) == ["S1:0-40", "S1:41-90", "S2:0-30"]
+    # the warning carries its facts for a Dutch message in the notebooks
+    w = next(r.message for r in record if isinstance(r.message, CodeConflictWarning))
+    assert w.overlap and w.count == len(w.examples) >= 1
+    assert all(d == "valence" and u.startswith("S") and c for d, u, c in w.examples)
     # coder_b's S2 spans: negative 12 code points, positive 18 -> positive
     assert over.loc["S2:0-30", "coder_b"] == "positive"
     with pytest.warns(ImpactWarning):

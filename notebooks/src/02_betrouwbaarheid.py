@@ -26,7 +26,7 @@ import pandas as pd
 
 from impactlib import agreement, workflow
 from impactlib.analysis import label
-from impactlib.errors import ImpactWarning
+from impactlib.errors import CodeConflictWarning, ImpactWarning
 from impactlib.display import note, table
 
 project = workflow.open_project(project_dir)
@@ -113,7 +113,15 @@ if has_machine and len(coders) >= 1:
         seg = agreement.compare_to_reference(both, ref, statuses=None, level="segment", match="overlap",
                                              n_boot=0)
     for w in caught:
-        display(note(str(w.message), warning=True))
+        m = w.message
+        if isinstance(m, CodeConflictWarning):
+            cases = "; ".join(f"{label(d)} in {u} ({c})" for d, u, c in m.examples)
+            how = ("overlappen effecten met een verschillende waarde; per eenheid telt de waarde die de meeste "
+                   "tekst beslaat" if m.overlap else "staan meerdere waarden; de laatste telt")
+            display(note(f"Bij {m.count} combinatie(s) van eenheid, codeur en dimensie {how} "
+                         f"(bijvoorbeeld {cases}). Controleer deze codes.", warning=True))
+        else:
+            display(note(str(m), warning=True))
     display(table(seg[["coder", "dimension", "pairable_units", "percent_agreement", "cohen_kappa",
                        "krippendorff_alpha"]].rename(columns={**NAMES, "coder": "tegenover " + ref}),
                   title="Zinsniveau (effecten die elkaar overlappen)", decimals=3))
