@@ -51,6 +51,9 @@ def test_stale_compiled_modules_are_not_used(tmp_path):
         os.utime(_compiled.compiled_path(name, str(tmp_path)), (2_000, 2_000))
     stale = _compiled.source_overrides(str(tmp_path))
     assert stale == {"impactlib.nlp.scoring": str(tmp_path / "scoring.py")}
+    # a .py unpacked a moment after its extension module (a wheel install) is not stale
+    os.utime(tmp_path / "scoring.py", (2_001, 2_001))
+    assert _compiled.source_overrides(str(tmp_path)) == {}
     assert set(_compiled.source_overrides(str(tmp_path), pure=True)) == {"impactlib.nlp.components",
                                                                         "impactlib.nlp.scoring"}
     shutil.rmtree(tmp_path)

@@ -23,6 +23,8 @@ import warnings
 COMPILED_MODULES = ["components", "scoring", "engine", "lemmatizer", "sentences"]
 
 _PACKAGE = "impactlib.nlp"
+#: A source counts as newer than its compiled module only by more than this many seconds.
+_SLACK_SECONDS = 2.0
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -44,7 +46,8 @@ def source_overrides(folder: str = _HERE, pure: bool = False) -> dict[str, str]:
         source = os.path.join(folder, name + ".py")
         if compiled is None or not os.path.exists(source):
             continue
-        if pure or os.path.getmtime(compiled) < os.path.getmtime(source):
+        # 2 s of slack: an install may unpack a .py just after its extension module
+        if pure or os.path.getmtime(compiled) + _SLACK_SECONDS < os.path.getmtime(source):
             out[f"{_PACKAGE}.{name}"] = source
     return out
 
