@@ -370,3 +370,34 @@ def test_lean_lexemes_tags_the_same():
     word = lean.nlp.vocab["Zorgvlindertjes2031"]
     assert word.lower_ == "zorgvlindertjes2031" and word.shape_ == ""  # shape not computed
     assert full.nlp.vocab["Zorgvlindertjes2031"].shape_.startswith("Xxxx")
+
+
+def test_cached_simplemma_dictionary_gives_simplemma_lemmas(tmp_path, monkeypatch):
+    """The Dutch dictionary decoded once into the cache folder: the same lemmas as simplemma's
+    own function, a corrupt cache file is rebuilt, an unwritable folder only costs time."""
+    import csv
+    import re
+    from pathlib import Path
+
+    import simplemma
+
+    from impactlib.nlp import lemmatizer as lm
+
+    monkeypatch.setenv("IMPACTLIB_CACHE_DIR", str(tmp_path / "cache"))
+    words = set()
+    root = Path(__file__).resolve().parent.parent
+    for f in [root / "data" / "sample" / "stories.csv", *sorted((root / "data" / "train").glob("*/stories.csv"))[:8]]:
+        with open(f, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                words.update(w.lower() for w in re.findall(r"\w+", row["text"]))
+    words.update(["opgelopen", "eenzame", "kinderen", "xqzvbrt", "schuldhulpmaatjes", "Zo'n", "café", "2024"])
+    ours = lm._make_simplemma()
+    assert sorted(words)[:3] and len(words) > 3000
+    assert all(ours(w, lang="nl") == simplemma.lemmatize(w, lang="nl") for w in words)
+    cached = list((tmp_path / "cache").glob("simplemma-*-nl.marshal"))
+    assert len(cached) == 1
+    cached[0].write_bytes(b"not marshal data")  # damaged: decoded again and rewritten
+    assert lm._make_simplemma()("huizen", lang="nl") == "huis"
+    assert cached[0].stat().st_size > 1_000_000
+    monkeypatch.setenv("IMPACTLIB_CACHE_DIR", str(cached[0]))  # a file, not a folder: no cache, same lemma
+    assert lm._make_simplemma()("liepen", lang="nl") == simplemma.lemmatize("liepen", lang="nl")
