@@ -8,6 +8,7 @@ build goes on without them.  A compiled module older than its ``.py`` (edited or
 pulled since the build) is not used: ``impactlib.nlp`` then imports the source.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -34,7 +35,5 @@ def ext_modules():
               "impactlib works the same, about 10% slower", file=sys.stderr)
         return []
 
-
-import os  # noqa: E402
 
 setup(ext_modules=ext_modules(), options={"build_ext": {"parallel": os.cpu_count() or 1}})

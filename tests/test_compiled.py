@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,7 +55,6 @@ def test_stale_compiled_modules_are_not_used(tmp_path):
     assert _compiled.source_overrides(str(tmp_path)) == {}
     assert set(_compiled.source_overrides(str(tmp_path), pure=True)) == {"impactlib.nlp.components",
                                                                         "impactlib.nlp.scoring"}
-    shutil.rmtree(tmp_path)
 
 
 def test_setup_compiles_the_listed_modules():
